@@ -1,14 +1,15 @@
 // Symbolic bit-vector backend on z3-solver: the same interface as the concrete one,
 // building Z3 terms instead of numbers. Semantics written against `BitVec` run here
 // unchanged, which is what makes the proofs about the code that actually runs.
-import { init } from 'z3-solver';
+import { init, type BitVec as Z3BitVec, type Bool as Z3Bool, type Context, type SMTArray } from 'z3-solver';
 import type { AccessSize, BitVec, ByteOrder, Memory, Width } from './types.ts';
 
 type Z3 = Awaited<ReturnType<typeof init>>;
-export type Z3Context = ReturnType<Z3['Context']>;
+export type Z3Context = Context<'main'>;
 type Ctx = Z3Context;
-export type SymBV = ReturnType<Ctx['BitVec']['const']>;
-export type SymBool = ReturnType<Ctx['Bool']['const']>;
+export type SymBV = Z3BitVec<number, 'main'>;
+export type SymBool = Z3Bool<'main'>;
+type ByteArray = SMTArray<'main', [ReturnType<Ctx['BitVec']['sort']>], ReturnType<Ctx['BitVec']['sort']>>;
 
 export interface ProofResult {
   status: 'proved' | 'failed' | 'unknown';
@@ -40,7 +41,7 @@ export class SymbolicMemory implements Memory<SymBV> {
   readonly accesses: Access[] = [];
   constructor(
     private readonly ctx: Ctx,
-    public bytes: ReturnType<Ctx['Array']['const']>,
+    public bytes: ByteArray,
     private readonly aw: Width,
   ) {}
 
@@ -64,7 +65,7 @@ export class SymbolicMemory implements Memory<SymBV> {
       // byte i in address order: on big endian the most significant first
       const k = order === 'be' ? size - 1 - i : i;
       const byte = value.extract(k * 8 + 7, k * 8);
-      this.bytes = this.bytes.store(this.byteAddr(aw, addr, i), byte) as typeof this.bytes;
+      this.bytes = this.bytes.store(this.byteAddr(aw, addr, i), byte) as ByteArray;
     }
   }
 }
@@ -83,7 +84,7 @@ let z3: Promise<Z3> | undefined;
 export async function makeSymbolic(): Promise<Symbolic> {
   z3 ??= init();
   const { Context } = await z3;
-  const ctx = Context('main');
+  const ctx = Context('main') as Ctx;
   const names = new Map<string, SymBV>();
   const lit = (w: Width, v: number | bigint): SymBV => ctx.BitVec.val(BigInt.asUintN(w, BigInt(v)), w);
 
@@ -130,7 +131,7 @@ export async function makeSymbolic(): Promise<Symbolic> {
   }
 
   function memory(name: string, aw: Width = 32): SymbolicMemory {
-    const arr = ctx.Array.const(name, ctx.BitVec.sort(aw), ctx.BitVec.sort(8));
+    const arr = ctx.Array.const(name, ctx.BitVec.sort(aw), ctx.BitVec.sort(8)) as unknown as ByteArray;
     return new SymbolicMemory(ctx, arr, aw);
   }
 
