@@ -48,8 +48,39 @@ export interface TestProgram extends Program {
   /** The context data R1 points to (test_bpf's `data`), empty when FLAG_NO_DATA. */
   data: Uint8Array;
   expect: Expectation[];
-  /** For the tail_calls corpus: the programs of the prog array, by index. */
+  /**
+   * For the tail_calls corpus: the programs of the prog array, by index, exactly as the
+   * kernel builds it (`bpf_array.ptrs[]`: one slot per test plus a last NULL slot); its
+   * length is the array's `max_entries`. Shared by every program of the corpus.
+   */
   tailCallTargets?: (TestProgram | null)[];
   /** Why a program is skipped (classic tests until they are converted). */
   skip?: string;
+
+  // What the corpus importer knows beyond the above (src/verify/corpus); all optional.
+  /** Classic tests: the `sock_filter` program (`insns` is empty until a converter exists). */
+  classicInsns?: ClassicInsn[];
+  /** FLAG_SKB_FRAG: the bytes of the skb's one page fragment (test_bpf's `frag_data`). */
+  fragData?: Uint8Array;
+  /** FLAG_EXPECTED_FAIL: the error the kernel must report when loading it (e.g. -22). */
+  expectedErrcode?: number;
+  /** How many times back to back the kernel runs it on the same context (state persists). */
+  runs?: number;
+  /** The result is the u32 the program left at R1's memory after `runs` runs, not R0. */
+  resultInState?: boolean;
+  /** Built by a test_bpf `fill_helper` generator rather than written in the table. */
+  generated?: boolean;
+  /** Helper calls (`call imm` with src_reg 0) the program makes, by kernel helper id. */
+  helpers?: { name: string; id: number }[];
+  /** `prog->aux->tail_call_reachable` as the kernel sets it (tail_calls corpus). */
+  tailCallReachable?: boolean;
+}
+
+/** A classic BPF instruction (`struct sock_filter`). */
+export interface ClassicInsn {
+  code: number;
+  jt: number;
+  jf: number;
+  /** Unsigned 32-bit. */
+  k: number;
 }
