@@ -67,6 +67,8 @@ export const JSGT = 0x60;
 export const JSGE = 0x70;
 export const CALL = 0x80;
 export const EXIT = 0x90;
+/** Kernel-internal: `BPF_JMP | BPF_TAIL_CALL` is what the verifier turns `call 12` into. */
+export const TAIL_CALL = 0xf0;
 export const JLT = 0xa0;
 export const JLE = 0xb0;
 export const JSLT = 0xc0;
