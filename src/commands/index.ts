@@ -1,9 +1,23 @@
 // Every verb of the CLI, in the order `jitgen --help` lists them.
 import type { Command } from 'commander';
 import { register as tree } from './tree.ts';
+import { register as corpus } from './corpus.ts';
+import { register as disasm } from './disasm.ts';
+import { register as run } from './run.ts';
+import { register as verify } from './verify.ts';
+import { register as crosscheck } from './crosscheck.ts';
+import { register as uasmCheck } from './uasm.ts';
+import { register as check } from './check.ts';
 
 export type Register = (program: Command) => void;
 
 export const commands: Register[] = [
+  crosscheck,
+  uasmCheck,
+  check,
   tree,
+  corpus,
+  disasm,
+  run,
+  verify,
 ];

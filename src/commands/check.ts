@@ -1,0 +1,91 @@
+// `jitgen check`: checks of the JIT against outside references. Modes so far:
+//   --harness --mainline   mainline's MIPS32 JIT C, compiled unmodified in the host
+//                          harness, on the corpus: JITed / refused / static words.
+// Each mode is one entry of MODES; a new mode adds an entry (and its options).
+import type { Command } from 'commander';
+import { configsFromOptions, type Config } from '../config.ts';
+import { UsageError } from '../errors.ts';
+import { resolveTree } from '../kernel/tree.ts';
+import { HARNESS_CORPORA, mainlineReport, type MainlineReport } from '../kernel/harness/mainline.ts';
+import type { CorpusName } from '../verify/corpus/index.ts';
+
+export interface CheckOptions {
+  harness?: boolean;
+  mainline?: boolean;
+  configs?: string;
+  isa?: string;
+  endian?: string;
+  corpus?: string;
+  json?: boolean;
+  tree?: string;
+}
+
+interface Mode {
+  /** Does this mode handle the given options? */
+  matches: (o: CheckOptions) => boolean;
+  /** Runs it; returns the exit status. */
+  run: (o: CheckOptions, configs: Config[]) => Promise<number>;
+}
+
+const progress = (m: string): void => {
+  process.stderr.write(`${m}\n`);
+};
+
+function corporaOf(o: CheckOptions): CorpusName[] {
+  if (!o.corpus) return [...HARNESS_CORPORA];
+  const names = o.corpus.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) {
+    if (!(HARNESS_CORPORA as readonly string[]).includes(n)) {
+      throw new UsageError(`--corpus: '${n}' is not supported here (expected ${HARNESS_CORPORA.join(', ')})`);
+    }
+  }
+  return names as CorpusName[];
+}
+
+const MODES: Mode[] = [
+  {
+    matches: (o) => !!o.harness && !!o.mainline,
+    run: async (o, configs) => {
+      const report = await mainlineReport(resolveTree(o.tree), configs, { corpora: corporaOf(o), progress });
+      process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : mainlineText(report));
+      // Refusals are a fact about mainline being measured, not a failure of the check.
+      return 0;
+    },
+  },
+];
+
+function mainlineText(r: MainlineReport): string {
+  const lines = ["mainline's MIPS32 JIT in the host harness (tree's bpf_jit_comp.c + bpf_jit_comp32.c, unmodified)"];
+  for (const [id, c] of Object.entries(r.configs)) {
+    lines.push(`  ${id}: ${c.programs} programs: ${c.jited} JITed, ${c.refused} refused, ${c.skipped} skipped; ${c.words} words`);
+  }
+  const refusals = new Map<string, string[]>();
+  for (const [id, c] of Object.entries(r.configs)) {
+    for (const p of c.results) if (!p.jited) refusals.set(`${p.id}: ${p.error}`, [...(refusals.get(`${p.id}: ${p.error}`) ?? []), id]);
+  }
+  if (refusals.size) lines.push('refused:');
+  for (const [what, cfgs] of refusals) lines.push(`  ${what} (${cfgs.join(', ')})`);
+  if (r.unbound.length) lines.push(`kernel functions not in the binding (bound to 0): ${r.unbound.join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function register(program: Command): void {
+  program
+    .command('check')
+    .description('check JIT C against outside references (so far: --harness --mainline)')
+    .option('--harness', "run kernel JIT C in the host harness (gcc -m32, the tree's uasm, jitgen's shims)")
+    .option('--mainline', "with --harness: the tree's own, unmodified MIPS32 JIT (bpf_jit_comp.c + bpf_jit_comp32.c)")
+    .option('--configs <list>', 'configurations (be-r2,le-r2,be-r6,le-r6; default all four)')
+    .option('--isa <list>', 'ISAs (r2,r6), with --endian instead of --configs')
+    .option('--endian <list>', 'byte orders (be,le)')
+    .option('--corpus <list>', `corpora (default ${HARNESS_CORPORA.join(',')})`)
+    .option('--tree <dir>', 'kernel tree (default: the one `jitgen tree init` made)')
+    .option('--json', 'print JSON: {"jit", "programs", "jited", "refused", "skipped", "configs": {ID: {..., "results"}}, "skips", "unbound"}')
+    .addHelpText('after', '\nExamples:\n  jitgen check --harness --mainline\n  jitgen check --harness --mainline --configs be-r2 --corpus test_bpf --json\n')
+    .action(async (opts: CheckOptions) => {
+      const mode = MODES.find((m) => m.matches(opts));
+      if (!mode) throw new UsageError('nothing to check: give --harness --mainline (the only mode so far)');
+      const status = await mode.run(opts, configsFromOptions(opts));
+      process.exitCode = status;
+    });
+}

@@ -1,0 +1,441 @@
+// The JIT core: compiles a program the way the kernel JIT's passes do. Each BPF
+// instruction's plan is walked once, into a list of items: finished MIPS instructions
+// and the few things that depend on the layout (jumps to other BPF instructions, the
+// tail-call sequence). The walk also finds the registers the body clobbers (the prologue
+// saves only the callee-saved ones among them) and whether the program calls out. Then
+// layout passes repeat until every instruction's offset is stable, turning branches that
+// cannot reach their target into long jumps (sticky, so the passes converge), and a last
+// pass encodes the words. The C core does the same passes by walking the emitters again;
+// the harness checks the two give the same words.
+import { concrete, type Num } from '../bv/concrete.ts';
+import type { Config } from '../config.ts';
+import * as bpf from '../bpf/opcodes.ts';
+import type { Insn } from '../bpf/opcodes.ts';
+import type { Program } from '../bpf/program.ts';
+import { InsnError } from '../errors.ts';
+import { insnHex } from '../bpf/codec.ts';
+import { encode, type MipsInsn } from '../mips/codec.ts';
+import { lookup, type OperandKind } from '../mips/table.ts';
+import { expand } from '../mips/pseudo.ts';
+import { A0, A1, A2, A3, RA, SP, T8, T9, V0, V1, ZERO } from '../mips/regs.ts';
+import { REG_AX, REG_TMP, halves, type Design } from './design.ts';
+import { routeFor } from './dispatch.ts';
+import { symbolAddress, type Binding } from './binding.ts';
+import { callPlan, walk, type Pair, type Scope, type Sink, type Walker } from './walk.ts';
+import { writtenRegs } from './writes.ts';
+
+export interface JitOptions {
+  design: Design;
+  config: Config;
+  binding: Binding;
+}
+
+/** A compiled image and where each BPF instruction landed in it. */
+export interface JitImage {
+  words: Uint32Array;
+  insns: MipsInsn[];
+  /** Word index of each BPF instruction's code; entry n is the epilogue. */
+  bpfStart: number[];
+  /** Bytes a tail call skips of the target's prologue. */
+  tailCallSkip: number;
+  stackSize: number;
+  passes: number;
+}
+
+/** The design cannot compile this instruction (and says why). */
+export class JitDecline extends InsnError {
+  constructor(file: string, index: number, hex: string, why: string) {
+    super(file, index, hex, `declined by the design: ${why}`);
+    this.name = 'JitDecline';
+  }
+}
+
+/** O32 caller-saved registers that hold BPF R0-R5 in every preset, in save-slot order. */
+const CALLER_SAVED = [V0, V1, A0, A1, A2, A3, 8, 9, 10, 11, 12, 13];
+/** Frame bytes below the BPF stack: O32 home area (16), R3-R5 arguments (24), saves (48). */
+const OUTGOING = 16;
+const SAVE_AREA = 40;
+const CALL_RESERVE = SAVE_AREA + 4 * CALLER_SAVED.length;
+const SHORT_MIN = -0x8000;
+const SHORT_MAX = 0x7fff;
+const INVERT: Record<string, string> = {
+  beq: 'bne', bne: 'beq', beqz: 'bnez', bnez: 'beqz', bltz: 'bgez', bgez: 'bltz', blez: 'bgtz', bgtz: 'blez',
+};
+
+/** A jump to BPF instruction `target` (n: the epilogue), short or long by layout. */
+interface Jump {
+  k: 'jump';
+  op: string;
+  regs: number[];
+  target: number;
+}
+type Item = MipsInsn | Jump | { k: 'tail_call' };
+
+interface Frame {
+  stack: number;
+  saved: number[];
+  savedAt: number;
+  fpOffset: number;
+}
+
+/** Walks each instruction's plan once, collecting items and what the frame needs. */
+class Discovery implements Sink<Num> {
+  readonly items: Item[][] = [];
+  readonly clobbered = new Set<number>();
+  calls = false;
+  fpUsed = false;
+  /** BPF registers the program names anywhere (their homes are live across calls). */
+  readonly usedBpf = new Set<number>([0, 1]);
+  private out: Item[] = [];
+  private index = 0;
+  private current!: Insn;
+  private readonly walker: Walker<Num, boolean>;
+  private readonly homes: Pair[];
+  private liveCache: Set<number> | undefined;
+
+  /** The program's instructions, read once (corpus programs decode on each access). */
+  readonly insns: readonly Insn[];
+
+  constructor(
+    readonly prog: Program,
+    readonly opts: JitOptions,
+  ) {
+    const { design, config } = opts;
+    this.insns = prog.insns;
+    this.homes = design.regs.map((_, r) => halves(design, r, config.endian));
+    this.walker = {
+      bv: concrete,
+      target: { r6: config.isa === 'r6', be: config.endian === 'be', zext: prog.verifierZext },
+      plans: design.plans,
+      decide: (c) => c !== 0,
+      sink: this,
+    };
+    for (const i of this.insns) {
+      this.usedBpf.add(i.dst);
+      if (i.src <= 10) this.usedBpf.add(i.src);
+      if (i.dst === bpf.REG_FP || i.src === bpf.REG_FP) this.fpUsed = true;
+      if (i.code === (bpf.JMP | bpf.CALL)) for (const r of [1, 2, 3, 4, 5]) this.usedBpf.add(r);
+    }
+  }
+
+  private get endian(): Config['endian'] {
+    return this.opts.config.endian;
+  }
+  home(r: number): Pair {
+    return this.homes[r]!;
+  }
+  private o32(first: number, second: number): Pair {
+    return this.endian === 'be' ? { hi: first, lo: second } : { lo: first, hi: second };
+  }
+
+  // ---- Sink: what plans emit ----
+
+  insn(op: string, args: Num[]): void {
+    const real = expand(op, args as number[]);
+    const def = lookup(real.op);
+    if (!def) throw new Error(`plan emitted unknown instruction '${op}'`);
+    for (let i = 0; i < real.args.length; i++) real.args[i] = normalise(def.operands[i]?.kind, real.args[i]!);
+    for (const r of writtenRegs(real)) this.clobbered.add(r);
+    this.out.push(real);
+  }
+
+  jump(op: string, regs: number[]): void {
+    this.out.push({ k: 'jump', op, regs, target: jumpTarget(this.current, this.index) });
+  }
+
+  exit(): void {
+    // the last instruction falls through to the epilogue
+    const n = this.insns.length;
+    if (this.index !== n - 1) this.out.push({ k: 'jump', op: 'ja', regs: [], target: n });
+  }
+
+  kcall(fn: string): void {
+    this.calls = true;
+    this.callAddress(symbolAddress(this.opts.binding, fn));
+  }
+
+  decline(why: string): void {
+    throw new JitDecline(this.prog.id, this.index, insnHex(this.current), why);
+  }
+
+  clobber(regs: number[]): void {
+    for (const r of regs) this.clobbered.add(r);
+  }
+
+  saveCallerRegs(kind: 'push' | 'pop', except: number[]): void {
+    this.calls = true;
+    const live = this.liveCallerSaved();
+    CALLER_SAVED.forEach((r, k) => {
+      if (live.has(r) && !except.includes(r)) this.e(kind === 'push' ? 'sw' : 'lw', r, SAVE_AREA + 4 * k, SP);
+    });
+  }
+
+  private e(op: string, ...args: number[]): void {
+    this.insn(op, args);
+  }
+
+  private liveCallerSaved(): Set<number> {
+    if (this.liveCache) return this.liveCache;
+    const live = new Set<number>();
+    for (const b of this.usedBpf) {
+      if (b > 5) continue;
+      live.add(this.home(b).lo).add(this.home(b).hi);
+    }
+    return (this.liveCache = live);
+  }
+
+  private callAddress(addr: number): void {
+    this.walkPlan('mov_i', { pairs: {}, regs: { reg: T9 }, vals: { imm: addr >>> 0 } });
+    this.e('jalr', RA, T9);
+    this.e('nop');
+  }
+
+  private walkPlan(name: string, s: Scope<Num>): void {
+    const plan = this.opts.design.plans.get(name);
+    if (!plan) throw new Error(`design ${this.opts.design.name} has no plan '${name}'`);
+    walk(this.walker, plan.body, s);
+  }
+
+  // ---- the program ----
+
+  run(): void {
+    const { insns } = this;
+    const globals = {
+      r0: this.home(0),
+      tmp: this.home(REG_TMP),
+      ax: this.home(REG_AX),
+      arg1: this.o32(A0, A1),
+      arg2: this.o32(A2, A3),
+      ret: this.o32(V0, V1),
+    };
+    for (let i = 0; i < insns.length; i++) {
+      this.out = [];
+      this.index = i;
+      this.current = insns[i]!;
+      this.body(insns[i]!, insns[i + 1], globals);
+      this.items.push(this.out);
+      if (bpf.isLdImm64(insns[i]!)) this.items.push([]);
+      if (bpf.isLdImm64(insns[i]!)) i++;
+    }
+  }
+
+  private body(insn: Insn, next: Insn | undefined, globals: Record<string, Pair>): void {
+    const route = routeFor(insn.code);
+    if (!route) return this.decline(`opcode 0x${insn.code.toString(16).padStart(2, '0')} has no plan`);
+    switch (route.plan) {
+      case 'exit':
+        return this.exit();
+      case 'ja':
+        return this.jump('ja', []);
+      case 'call':
+        return this.call(insn);
+      case 'tail_call':
+        this.calls = true;
+        this.out.push({ k: 'tail_call' });
+        return;
+    }
+    const pairs = Object.create(globals) as Record<string, Pair>;
+    pairs.dst = this.home(insn.dst);
+    pairs.src = this.home(insn.src <= 10 ? insn.src : 0);
+    const scope: Scope<Num> = {
+      pairs,
+      regs: {},
+      vals: { imm: insn.imm >>> 0, off: insn.off >>> 0, code: insn.code, imm_hi: (next?.imm ?? 0) >>> 0 },
+    };
+    callPlan(this.walker, route.plan, route.args, scope);
+  }
+
+  private call(insn: Insn): void {
+    if (insn.src === bpf.PSEUDO_CALL) return this.decline('bpf2bpf calls are not supported yet');
+    if (insn.src === bpf.PSEUDO_KFUNC_CALL) return this.decline('kfunc calls are not supported yet');
+    this.calls = true;
+    if (insn.imm === bpf.FUNC_TAIL_CALL) {
+      this.out.push({ k: 'tail_call' });
+      return;
+    }
+    // O32: R1 and R2 travel in a0-a3 already; R3-R5 go to the argument slots on the
+    // stack, each a 64-bit value in the target's byte order
+    for (const r of [3, 4, 5]) {
+      const at = OUTGOING + 8 * (r - 3);
+      const { lo, hi } = this.home(r);
+      const [first, second] = this.endian === 'be' ? [hi, lo] : [lo, hi];
+      this.e('sw', first, at, SP);
+      this.e('sw', second, at + 4, SP);
+    }
+    this.callAddress(this.opts.binding.callBase + insn.imm);
+  }
+}
+
+/** One layout pass over the discovered items: prologue, body, epilogue. */
+class Layout {
+  readonly out: MipsInsn[] = [];
+  readonly bpfStart: number[] = [];
+  grew = false;
+
+  constructor(
+    private readonly d: Discovery,
+    private readonly frame: Frame,
+    /** Word index of each BPF instruction from the previous pass. */
+    private readonly previous: number[],
+    /** BPF instructions whose jump must use the long form. */
+    private readonly longJumps: Set<number>,
+  ) {}
+
+  private get opts(): JitOptions {
+    return this.d.opts;
+  }
+  private e(op: string, ...args: number[]): void {
+    const real = expand(op, args);
+    const def = lookup(real.op)!;
+    for (let i = 0; i < real.args.length; i++) real.args[i] = normalise(def.operands[i]?.kind, real.args[i]!);
+    this.out.push(real);
+  }
+
+  run(): void {
+    this.prologue();
+    const { items } = this.d;
+    for (let i = 0; i < items.length; i++) {
+      this.bpfStart[i] = this.out.length;
+      for (const it of items[i]!) {
+        if ('op' in it && !('k' in it)) this.out.push(it);
+        else if ((it as Jump).k === 'jump') this.branchTo(it as Jump, i);
+        else this.tailCall(i);
+      }
+    }
+    this.bpfStart[items.length] = this.out.length;
+    this.epilogue(RA);
+  }
+
+  /** A branch to a BPF instruction: short with a delay slot, or long through `j`. */
+  private branchTo(j: Jump, site: number): void {
+    const target = this.previous[j.target] ?? 0;
+    if (!this.longJumps.has(site)) {
+      const off = target - (this.out.length + 1);
+      if (off < SHORT_MIN || off > SHORT_MAX) {
+        this.longJumps.add(site);
+        this.grew = true;
+      }
+      if (j.op === 'ja') this.e('b', off * 4);
+      else this.e(j.op, ...j.regs, off * 4);
+      this.e('nop');
+      return;
+    }
+    if (j.op !== 'ja') {
+      // skip the delay slot, the j and its delay slot when the condition is false
+      this.e(INVERT[j.op]!, ...j.regs, 12);
+      this.e('nop');
+    }
+    const targetAddr = (this.opts.binding.imageBase + 4 * target) >>> 0;
+    this.e('j', targetAddr & 0x0fffffff);
+    this.e('nop');
+  }
+
+  private tailCall(site: number): void {
+    const { offsets } = this.opts.binding;
+    const ary = this.d.home(2).lo;
+    const ind = this.d.home(3).lo;
+    const tcc = this.frame.stack;
+    const out = (): number => ((this.previous[site + 1] ?? 0) - (this.out.length + 1)) * 4;
+    this.e('lw', T8, offsets.arrayMaxEntries, ary);
+    this.e('sltu', T8, ind, T8);
+    this.e('beqz', T8, out());
+    this.e('lw', T9, tcc, SP); // delay slot: the counter, for the next test
+    this.e('blez', T9, out());
+    this.e('addiu', T9, T9, -1); // delay slot: counted down whether or not we go on
+    this.e('sw', T9, tcc, SP);
+    this.e('sll', T8, ind, 2);
+    this.e('addu', T8, T8, ary);
+    this.e('lw', T9, offsets.arrayPtrs, T8);
+    this.e('beqz', T9, out());
+    this.e('nop');
+    this.e('lw', T8, offsets.progBpfFunc, T9);
+    this.e('addiu', T8, T8, tailCallSkip(this.opts.config));
+    this.epilogue(T8);
+  }
+
+  private prologue(): void {
+    const f = this.frame;
+    const r1 = this.d.home(1);
+    this.e('ori', T9, ZERO, bpf.MAX_TAIL_CALL_CNT);
+    this.e('sw', T9, 0, SP);
+    if (r1.lo !== A0) this.e('move', r1.lo, A0);
+    // === tail calls enter here ===
+    this.e('move', r1.hi, ZERO);
+    if (f.stack) this.e('addiu', SP, SP, -f.stack);
+    f.saved.forEach((r, k) => this.e('sw', r, f.savedAt + 4 * k, SP));
+    if (this.d.fpUsed) this.e('addiu', this.d.home(bpf.REG_FP).lo, SP, f.fpOffset);
+  }
+
+  private epilogue(dest: number): void {
+    const f = this.frame;
+    f.saved.forEach((r, k) => this.e('lw', r, f.savedAt + 4 * k, SP));
+    const r0 = this.d.home(0);
+    if (r0.lo !== V0) this.e('move', V0, r0.lo);
+    this.e('jr', dest);
+    this.e('addiu', SP, SP, f.stack);
+  }
+}
+
+/** Bytes of the prologue a tail call skips: the counter's setup and the R1 move. */
+export function tailCallSkip(config: Config): number {
+  return config.endian === 'be' ? 12 : 8;
+}
+
+/** C-int plan values become the field values the encoder checks. */
+function normalise(kind: OperandKind | undefined, v: number): number {
+  if (kind === 'simm' || kind === 'broff') return v | 0;
+  return v >>> 0;
+}
+
+/** The BPF instruction a jump at index i goes to. */
+export function jumpTarget(insn: Insn, i: number): number {
+  const isJa32 = insn.code === (bpf.JMP32 | bpf.JA);
+  return i + 1 + (isJa32 ? insn.imm : insn.off);
+}
+
+function layFrame(d: Discovery, prog: Program): Frame {
+  const { design } = d.opts;
+  const fpReg = d.home(bpf.REG_FP).lo;
+  const saved = design.calleeSaved.filter((r) => d.clobbered.has(r) || (r === fpReg && d.fpUsed));
+  if (d.calls && !saved.includes(RA)) saved.push(RA);
+  const savedBytes = align8(4 * saved.length);
+  const locals = align8(prog.stackDepth);
+  const reserve = d.calls ? CALL_RESERVE : 0;
+  const stack = align8(savedBytes + locals + reserve);
+  return { stack, saved, savedAt: stack - savedBytes, fpOffset: reserve + locals };
+}
+
+function align8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+const MAX_PASSES = 16;
+
+/** Compile `prog` with a design for a configuration: the model's `bpf_int_jit_compile`. */
+export function jit(prog: Program, opts: JitOptions): JitImage {
+  const d = new Discovery(prog, opts);
+  d.run();
+  const frame = layFrame(d, prog);
+  const longJumps = new Set<number>();
+  let previous: number[] = [];
+  let pass: Layout | undefined;
+  let n = 0;
+  for (; n < MAX_PASSES; n++) {
+    pass = new Layout(d, frame, previous, longJumps);
+    pass.run();
+    const stable = !pass.grew && pass.bpfStart.length === previous.length && pass.bpfStart.every((w, i) => w === previous[i]);
+    previous = pass.bpfStart;
+    if (stable) break;
+  }
+  if (!pass || n === MAX_PASSES) throw new Error(`${prog.id}: offsets did not converge in ${MAX_PASSES} passes`);
+  const words = new Uint32Array(pass.out.length);
+  for (let k = 0; k < pass.out.length; k++) words[k] = encode(pass.out[k]!, opts.config.isa);
+  return {
+    words,
+    insns: pass.out,
+    bpfStart: pass.bpfStart,
+    tailCallSkip: tailCallSkip(opts.config),
+    stackSize: frame.stack,
+    passes: n + 1,
+  };
+}

@@ -1,0 +1,64 @@
+// The `jitgen` design: ours, and the default. Its register map starts from mainline's
+// (every BPF register in a MIPS pair, no stack scratch; R10 in fp with zero as its high
+// word; AX in gp:at) because that map lets helper calls take R1/R2 in place and keeps R6-R9
+// in callee-saved registers; its plans are our own.
+import type { Design } from '../design.ts';
+import type { Plan } from '../dsl.ts';
+import { A0, A1, A2, A3, AT, FP, GP, RA, S0, S1, S2, S3, S4, S5, S6, S7, T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, V0, V1, ZERO } from '../../mips/regs.ts';
+import { commonPlans } from '../plans/common.ts';
+import { alu32Plans } from '../plans/alu32.ts';
+import { alu64Plans } from '../plans/alu64.ts';
+import { jmpPlans } from '../plans/jmp.ts';
+import { memPlans } from '../plans/mem.ts';
+import { opsPlans } from '../plans/ops.ts';
+
+export function planMap(...sets: Plan[][]): ReadonlyMap<string, Plan> {
+  const m = new Map<string, Plan>();
+  for (const p of sets.flat()) {
+    if (m.has(p.name)) throw new Error(`two plans named '${p.name}'`);
+    m.set(p.name, p);
+  }
+  return m;
+}
+
+export const jitgen: Design = {
+  name: 'jitgen',
+  summary:
+    'Every BPF register in a MIPS register pair (R0 v0:v1, R1-R2 a0-a3, R3-R5 t0-t5, R6-R9 s0-s7), ' +
+    'R10 in fp with zero as its high word, AX in gp:at, t6:t7 as a 64-bit temporary and t8/t9 as ' +
+    'scratch. The tail-call counter lives in the O32 home area of the caller\'s frame. 64-bit ' +
+    'division and atomics call kernel functions; 32-bit atomics are native ll/sc.',
+  regs: [
+    { pair: [V0, V1] },
+    { pair: [A0, A1] },
+    { pair: [A2, A3] },
+    { pair: [T0, T1] },
+    { pair: [T2, T3] },
+    { pair: [T4, T5] },
+    { pair: [S0, S1] },
+    { pair: [S2, S3] },
+    { pair: [S4, S5] },
+    { pair: [S6, S7] },
+    { lo: FP, hi: ZERO },
+    { pair: [GP, AT] },
+    { pair: [T6, T7] },
+  ],
+  scratch: [T8, T9],
+  calleeSaved: [S0, S1, S2, S3, S4, S5, S6, S7, GP, FP, RA],
+  conventions: {
+    tailCallCounter:
+      'on the stack, in the 16-byte O32 home area of the caller\'s frame; set to MAX_TAIL_CALL_CNT by the ' +
+      'first two prologue instructions, which a tail call skips, and counted down before each tail call',
+    helperArgs: 'R1 in a0-a1 and R2 in a2-a3 in place; R3-R5 stored to the O32 argument slots at sp+16..39',
+    kernelCalls: {
+      'ALU64 DIV/MOD': 'div64_u64, div64_s64, jit_mod64, jit_smod64',
+      'ATOMIC DW': 'atomic64_* and jit_xchg64, atomic64_cmpxchg',
+    },
+    bpf2bpf: 'declined for now',
+  },
+  plans: planMap(commonPlans, alu32Plans, alu64Plans, jmpPlans, memPlans, opsPlans),
+  declines: {
+    bpf2bpf: 'bpf2bpf calls are not supported yet',
+    kfunc: 'kfunc calls are not supported yet',
+  },
+};

@@ -1,0 +1,133 @@
+// Mainline's MIPS32 JIT (the tree's unmodified bpf_jit_comp.c + bpf_jit_comp32.c) on the
+// corpus, in the host harness: what it JITs, what it refuses and how many words it emits.
+// Programs get what the kernel gives the JIT (DESIGN.md "Conventions"): helper calls as
+// `func - __bpf_call_base`, the tail-call prog array's address in place of the marker.
+import type { TestProgram } from '../../bpf/program.ts';
+import type { Config, ConfigId } from '../../config.ts';
+import { InputError } from '../../errors.ts';
+import type { Binding } from '../../jit/binding.ts';
+import { bindTailCalls, encodedInsns, loadCorpus, type CorpusName } from '../../verify/corpus/index.ts';
+import { bindHelperCalls, corpusBinding, defaultHelpers, LAYOUT } from '../../verify/jit-runner.ts';
+import { buildHarness } from './build.ts';
+import { harnessJit } from './run.ts';
+
+export const HARNESS_CORPORA: readonly CorpusName[] = ['test_bpf', 'tail_calls'];
+
+export interface ProgramResult {
+  id: string;
+  jited: boolean;
+  /** Static size of the image in words (0 when refused). */
+  words: number;
+  /** Mainline's message when it refuses (e.g. "unknown opcode d7"). */
+  error?: string;
+}
+
+export interface ConfigResult {
+  /** Programs given to the JIT (skipped ones excluded). */
+  programs: number;
+  jited: number;
+  refused: number;
+  skipped: number;
+  /** Words of all JITed images. */
+  words: number;
+  results: ProgramResult[];
+}
+
+export interface MainlineReport {
+  jit: 'mainline';
+  programs: number;
+  jited: number;
+  refused: number;
+  skipped: number;
+  configs: Partial<Record<ConfigId, ConfigResult>>;
+  skips: { id: string; reason: string }[];
+  /** Kernel functions mainline references that the binding lacks (bound to address 0). */
+  unbound: string[];
+}
+
+export interface MainlineOptions {
+  corpora?: readonly CorpusName[];
+  /** Default: the corpus binding of the simulator runner (kernel functions and helpers). */
+  binding?: Binding;
+  cacheRoot?: string;
+  corpusCacheRoot?: string;
+  progress?: (msg: string) => void;
+}
+
+/** Does the program call a helper (`call imm`, src_reg 0)? Scans the encoded form: no decoding. */
+function callsHelpers(p: TestProgram): boolean {
+  const bytes = encodedInsns(p);
+  if (!bytes) return p.insns.some((i) => i.code === 0x85 && i.src === 0);
+  for (let at = 0; at < bytes.length; at += 8) if (bytes[at] === 0x85 && bytes[at + 1]! >> 4 === 0) return true;
+  return false;
+}
+
+/** The corpus programs of one byte order, bound as the kernel binds them before JITing. */
+export function kernelBoundCorpus(
+  treeDir: string,
+  corpus: CorpusName,
+  config: Config,
+  binding: Binding,
+  corpusCacheRoot?: string,
+): { programs: TestProgram[]; skips: TestProgram[] } {
+  const helpers = defaultHelpers();
+  let progs = loadCorpus(treeDir, corpus, config.endian, corpusCacheRoot ? { cacheRoot: corpusCacheRoot } : {});
+  const skips = progs.filter((p) => p.skip);
+  progs = progs.filter((p) => !p.skip);
+  if (corpus === 'tail_calls') progs = bindTailCalls(progs, LAYOUT.progArray);
+  return { programs: progs.map((p) => (callsHelpers(p) ? bindHelperCalls(p, helpers, binding) : p)), skips };
+}
+
+export async function mainlineReport(treeDir: string, configs: readonly Config[], opts: MainlineOptions = {}): Promise<MainlineReport> {
+  const corpora = opts.corpora ?? HARNESS_CORPORA;
+  for (const c of corpora) {
+    if (!HARNESS_CORPORA.includes(c)) throw new InputError(`corpus '${c}' is not supported by the harness yet (use ${HARNESS_CORPORA.join(', ')})`);
+  }
+  const binding = opts.binding ?? corpusBinding(defaultHelpers());
+  const report: MainlineReport = { jit: 'mainline', programs: 0, jited: 0, refused: 0, skipped: 0, configs: {}, skips: [], unbound: [] };
+  const skipIds = new Map<string, string>();
+  const unbound = new Set<string>();
+
+  // Build every configuration's harness first: the gcc runs overlap.
+  await Promise.all(configs.map((c) => buildHarness(treeDir, 'mainline', c, binding, { cacheRoot: opts.cacheRoot, progress: opts.progress })));
+  for (const config of configs) {
+    const started = performance.now();
+    const programs: TestProgram[] = [];
+    let skipped = 0;
+    for (const corpus of corpora) {
+      const got = kernelBoundCorpus(treeDir, corpus, config, binding, opts.corpusCacheRoot);
+      programs.push(...got.programs);
+      skipped += got.skips.length;
+      for (const s of got.skips) skipIds.set(s.id, s.skip!);
+    }
+    opts.progress?.(`harness: ${config.id}: JITing ${programs.length} programs with mainline's JIT`);
+    const images = await harnessJit(treeDir, 'mainline', config, programs, binding, {
+      keepWords: false,
+      cacheRoot: opts.cacheRoot,
+      progress: opts.progress,
+      onBuild: (b) => b.unbound.forEach((u) => unbound.add(u)),
+    });
+    const r: ConfigResult = { programs: images.length, jited: 0, refused: 0, skipped, words: 0, results: [] };
+    for (const img of images) {
+      if (img.jited) {
+        r.jited++;
+        r.words += img.size;
+        r.results.push({ id: img.id, jited: true, words: img.size });
+      } else {
+        r.refused++;
+        r.results.push({ id: img.id, jited: false, words: 0, error: img.error! });
+      }
+    }
+    // time goes to the progress line only: the report itself is deterministic
+    const seconds = Math.round((performance.now() - started) / 100) / 10;
+    opts.progress?.(`harness: ${config.id}: ${r.jited} JITed, ${r.refused} refused, ${r.words} words (${seconds} s)`);
+    report.configs[config.id] = r;
+    report.programs += r.programs;
+    report.jited += r.jited;
+    report.refused += r.refused;
+    report.skipped += r.skipped;
+  }
+  report.skips = [...skipIds].map(([id, reason]) => ({ id, reason }));
+  report.unbound = [...unbound].sort();
+  return report;
+}

@@ -1,0 +1,131 @@
+// The driver's binary stream (layout documented in shim/driver.c), both directions.
+import { encodeInsns, INSN_BYTES } from '../../bpf/codec.ts';
+import type { Program, TestProgram } from '../../bpf/program.ts';
+import { encodedInsns } from '../../verify/corpus/model.ts';
+
+export const STREAM_MAGIC = 0x3148474a; // "JGH1"
+
+const FLAG_VERIFIER_ZEXT = 1 << 0;
+const FLAG_TAIL_CALL_REACHABLE = 1 << 1;
+
+export function streamHeader(callBase: number, count: number): Buffer {
+  const b = Buffer.alloc(12);
+  b.writeUInt32LE(STREAM_MAGIC, 0);
+  b.writeUInt32LE(callBase >>> 0, 4);
+  b.writeUInt32LE(count, 8);
+  return b;
+}
+
+/**
+ * One program's record: its header, then its instructions in the RFC 9669 little-endian
+ * form, which is the host's `struct bpf_insn` (x86 allocates the dst:4/src:4 bitfields
+ * from the low bit), whatever the target's byte order: the JIT reads the fields.
+ */
+export function programRecord(prog: Program, imageBase: number): Buffer[] {
+  const insns = encodedInsns(prog as TestProgram) ?? encodeInsns(prog.insns, 'le');
+  const head = Buffer.alloc(16);
+  const flags = (prog.verifierZext ? FLAG_VERIFIER_ZEXT : 0) | ((prog as TestProgram).tailCallReachable ? FLAG_TAIL_CALL_REACHABLE : 0);
+  head.writeUInt32LE(insns.length / INSN_BYTES, 0);
+  head.writeUInt32LE(prog.stackDepth >>> 0, 4);
+  head.writeUInt32LE(flags, 8);
+  head.writeUInt32LE(imageBase >>> 0, 12);
+  return [head, Buffer.from(insns.buffer, insns.byteOffset, insns.byteLength)];
+}
+
+/** What the driver reports for one program. */
+export interface DriverRecord {
+  jited: boolean;
+  /** Words of the image (0 when not JITed). */
+  size: number;
+  /** What the JIT printed (pr_err, pr_info, WARN) while compiling this program. */
+  message: string;
+  /** The image's words as values, present when asked for. */
+  words?: Uint32Array;
+}
+
+/** Parses the driver's output as it arrives, without holding more than one record. */
+export class RecordReader {
+  private chunks: Buffer[] = [];
+  private available = 0;
+  private count: number | undefined;
+  private pendingHead: { jited: boolean; size: number; msgLen: number } | undefined;
+  done = 0;
+
+  constructor(
+    private readonly keepWords: boolean,
+    private readonly onRecord: (r: DriverRecord, index: number) => void,
+  ) {}
+
+  get expected(): number | undefined {
+    return this.count;
+  }
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.available += chunk.length;
+    for (;;) {
+      if (this.count === undefined) {
+        if (this.available < 8) return;
+        const h = this.read(8);
+        if (h.readUInt32LE(0) !== STREAM_MAGIC) throw new Error('harness driver: bad output stream');
+        this.count = h.readUInt32LE(4);
+        continue;
+      }
+      if (this.done >= this.count) return;
+      if (!this.pendingHead) {
+        if (this.available < 12) return;
+        const h = this.read(12);
+        this.pendingHead = { jited: h.readUInt32LE(0) === 1, size: h.readUInt32LE(4), msgLen: h.readUInt32LE(8) };
+      }
+      const { jited, size, msgLen } = this.pendingHead;
+      const padded = (msgLen + 3) & ~3;
+      if (this.available < padded + 4 * size) return;
+      const message = this.read(padded).subarray(0, msgLen).toString('utf8');
+      let words: Uint32Array | undefined;
+      if (this.keepWords && jited) {
+        words = new Uint32Array(size);
+        // the host (x86) is little endian: the driver wrote the words as native u32
+        Buffer.from(words.buffer).set(this.read(4 * size));
+      } else {
+        this.skip(4 * size);
+      }
+      this.pendingHead = undefined;
+      this.onRecord({ jited, size, message, ...(words ? { words } : {}) }, this.done++);
+    }
+  }
+
+  private read(n: number): Buffer {
+    const first = this.chunks[0]!;
+    let out: Buffer;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      this.consume(n);
+      return out;
+    }
+    out = Buffer.alloc(n);
+    let at = 0;
+    while (at < n) {
+      const c = this.chunks[0]!;
+      const k = Math.min(c.length, n - at);
+      c.copy(out, at, 0, k);
+      at += k;
+      this.consume(k);
+    }
+    return out;
+  }
+
+  private skip(n: number): void {
+    while (n > 0) {
+      const k = Math.min(this.chunks[0]!.length, n);
+      this.consume(k);
+      n -= k;
+    }
+  }
+
+  private consume(n: number): void {
+    const c = this.chunks[0]!;
+    if (n >= c.length) this.chunks.shift();
+    else this.chunks[0] = c.subarray(n);
+    this.available -= n;
+  }
+}

@@ -1,0 +1,221 @@
+// Running a JITed program in the MIPS simulator the way the kernel runs it: the image at
+// the address it was compiled for, called as `bpf_func(ctx, insn)` (O32), with kernel
+// functions and helpers as native routines, and for tail calls a `struct bpf_array` of
+// `struct bpf_prog`s in memory at the binding's offsets.
+import { ConcreteMemory } from '../bv/memory.ts';
+import type { Config } from '../config.ts';
+import * as bpf from '../bpf/opcodes.ts';
+import type { Program, TestProgram } from '../bpf/program.ts';
+import { defaultHelpers, type Helper } from '../bpf/helpers.ts';
+import { Simulator } from '../mips/sim.ts';
+import { SP } from '../mips/regs.ts';
+import type { Design } from '../jit/design.ts';
+import { jit, type JitImage } from '../jit/core.ts';
+import { KERNEL_FUNCTIONS, defaultBinding, symbolAddress, type Binding } from '../jit/binding.ts';
+import { bindTailCalls } from './corpus/model.ts';
+
+/** Where the runner puts things in the simulated 32-bit address space. */
+export const LAYOUT = {
+  ctx: 0x1000_0000,
+  progArray: 0x2000_0000,
+  progStructs: 0x2001_0000,
+  stackTop: 0x7f01_0000,
+  stackBytes: 0x1_0000,
+  /** Images of tail-call targets follow the program's own, this far apart. */
+  imageStride: 0x10_0000,
+} as const;
+
+export interface JitRunContext {
+  design: Design;
+  config: Config;
+  binding: Binding;
+  budget?: number;
+}
+
+/** Kernel helper names the runner binds, by helper id (the interpreter's stubs). */
+export function helperSymbol(h: Helper): string {
+  return `bpf_${h.name}`;
+}
+
+/** A binding with addresses for the kernel functions and for every helper in `helpers`. */
+export function corpusBinding(helpers: ReadonlyMap<number, Helper>): Binding {
+  return defaultBinding([...helpers.values()].map(helperSymbol));
+}
+
+/**
+ * What the kernel does before it JITs a test_bpf program: helper calls carry
+ * `func - __bpf_call_base` in imm (test_bpf's prepare step; the verifier's fixup for
+ * loaded programs). The model and the harness both get the program rewritten this way.
+ */
+export function bindHelperCalls<P extends Program>(prog: P, helpers: ReadonlyMap<number, Helper>, b: Binding): P {
+  if (!prog.insns.some((i) => i.code === (bpf.JMP | bpf.CALL) && i.src === 0 && i.imm !== bpf.FUNC_TAIL_CALL)) return prog;
+  const insns = prog.insns.map((i) => {
+    if (i.code !== (bpf.JMP | bpf.CALL) || i.src !== 0) return i;
+    const h = helpers.get(i.imm);
+    if (!h) return i;
+    return { ...i, imm: (symbolAddress(b, helperSymbol(h)) - b.callBase) | 0 };
+  });
+  return { ...prog, insns };
+}
+
+export interface Machine {
+  sim: Simulator;
+  memory: ConcreteMemory;
+  images: JitImage[];
+  /** Entry of the program under test. */
+  entry: number;
+  /** Index of the program under test in `images`. */
+  self: number;
+}
+
+/** JIT `prog` (and its tail-call targets) and set up a simulator that can run it. */
+export function loadMachine(prog: TestProgram, rc: JitRunContext, helpers: ReadonlyMap<number, Helper>): Machine {
+  const { config, binding, design } = rc;
+  const memory = new ConcreteMemory();
+  const sim = new Simulator({ isa: config.isa, endian: config.endian, memory });
+  sim.emulateUnaligned = true; // JITed code runs in the kernel, which emulates them
+  memory.map('stack', LAYOUT.stackTop - LAYOUT.stackBytes, new Uint8Array(LAYOUT.stackBytes));
+
+  // Tail calls: every program of the array gets its own image and struct bpf_prog.
+  let programs: TestProgram[] = [prog];
+  const targets = prog.tailCallTargets;
+  if (targets) {
+    const members = [...new Set(targets.filter((t): t is TestProgram => t !== null))];
+    if (!members.includes(prog)) members.unshift(prog);
+    programs = bindTailCalls(members, LAYOUT.progArray);
+  }
+  const images = programs.map((p, k) => {
+    const base = (binding.imageBase + k * LAYOUT.imageStride) >>> 0;
+    const img = jit(bindHelperCalls(p, helpers, binding), { design, config, binding: { ...binding, imageBase: base } });
+    const bytes = new Uint8Array(img.words.length * 4 || 4);
+    const view = new DataView(bytes.buffer);
+    img.words.forEach((w, i) => view.setUint32(4 * i, w, config.endian === 'le'));
+    memory.map(`image:${p.id}`, base, bytes, false);
+    return img;
+  });
+  if (targets) mapProgArray(memory, rc, programs, targets);
+  const self = programs.findIndex((p) => p.id === prog.id);
+
+  for (const name of KERNEL_FUNCTIONS) sim.registerNative(symbolAddress(binding, name), KERNEL[name]);
+  for (const h of helpers.values()) {
+    const addr = binding.symbols.get(helperSymbol(h));
+    if (addr === undefined) continue;
+    sim.registerNative(addr, (s) => {
+      const args = [0, 2, 4, 6, 8].map((w) => s.arg64(w));
+      s.return64(h.call(args, { mem: memory, order: config.endian }));
+    });
+  }
+  return { sim, memory, images, entry: (binding.imageBase + self * LAYOUT.imageStride) >>> 0, self };
+}
+
+function mapProgArray(memory: ConcreteMemory, rc: JitRunContext, programs: TestProgram[], targets: (TestProgram | null)[]): void {
+  const { offsets, imageBase } = rc.binding;
+  const le = rc.config.endian === 'le';
+  const array = new Uint8Array(offsets.arrayPtrs + 4 * targets.length);
+  const av = new DataView(array.buffer);
+  av.setUint32(offsets.arrayMaxEntries, targets.length, le);
+  const structSize = offsets.progBpfFunc + 4;
+  const structs = new Uint8Array(structSize * programs.length);
+  const sv = new DataView(structs.buffer);
+  programs.forEach((_, k) => sv.setUint32(k * structSize + offsets.progBpfFunc, imageBase + k * LAYOUT.imageStride, le));
+  targets.forEach((t, i) => {
+    const k = t ? programs.findIndex((p) => p.id === t.id) : -1;
+    av.setUint32(offsets.arrayPtrs + 4 * i, k >= 0 ? LAYOUT.progStructs + k * structSize : 0, le);
+  });
+  memory.map('bpf_array', LAYOUT.progArray, array, false);
+  memory.map('bpf_prog', LAYOUT.progStructs, structs, false);
+}
+
+/** Run the machine's program once on `ctx` (null: R1 = NULL); returns v0 (R0's low word). */
+export function runOnce(m: Machine, ctx: Uint8Array | null, budget = 100_000_000): number {
+  m.memory.unmap('ctx');
+  if (ctx) m.memory.map('ctx', LAYOUT.ctx, ctx);
+  m.sim.setReg(SP, LAYOUT.stackTop - 64);
+  return m.sim.call(m.entry, [ctx ? LAYOUT.ctx : 0], budget);
+}
+
+const mask64 = (v: bigint): bigint => BigInt.asUintN(64, v);
+const s64 = (v: bigint): bigint => BigInt.asIntN(64, v);
+
+/** Kernel functions the designs call, with the kernel's semantics. */
+const KERNEL: Record<(typeof KERNEL_FUNCTIONS)[number], (s: Simulator) => void> = {
+  div64_u64: (s) => s.return64(divide(s.arg64(0), s.arg64(2), (a, b) => a / b)),
+  jit_mod64: (s) => s.return64(divide(s.arg64(0), s.arg64(2), (a, b) => a % b)),
+  div64_s64: (s) => s.return64(mask64(divide(s64(s.arg64(0)), s64(s.arg64(2)), (a, b) => a / b))),
+  jit_smod64: (s) => s.return64(mask64(divide(s64(s.arg64(0)), s64(s.arg64(2)), (a, b) => a % b))),
+  jit_xchg64: (s) => atomic(s, (_old, v) => v, true),
+  atomic64_add: (s) => atomic(s, (o, v) => o + v, false),
+  atomic64_fetch_add: (s) => atomic(s, (o, v) => o + v, true),
+  atomic64_and: (s) => atomic(s, (o, v) => o & v, false),
+  atomic64_fetch_and: (s) => atomic(s, (o, v) => o & v, true),
+  atomic64_or: (s) => atomic(s, (o, v) => o | v, false),
+  atomic64_fetch_or: (s) => atomic(s, (o, v) => o | v, true),
+  atomic64_xor: (s) => atomic(s, (o, v) => o ^ v, false),
+  atomic64_fetch_xor: (s) => atomic(s, (o, v) => o ^ v, true),
+  atomic64_sub: (s) => atomic(s, (o, v) => o - v, false),
+  atomic64_fetch_sub: (s) => atomic(s, (o, v) => o - v, true),
+  atomic64_cmpxchg: (s) => {
+    // s64 atomic64_cmpxchg(atomic64_t *v, s64 old, s64 new): v in a0, old in a2-a3, new on the stack
+    const addr = s.argWord(0);
+    const expected = s.arg64(2);
+    const replacement = s.arg64(4);
+    const old = s.memory.load(32, addr, 8, s.endian) as bigint;
+    if (old === expected) s.memory.store(32, addr, 8, s.endian, replacement);
+    s.return64(old);
+  },
+};
+
+function divide(a: bigint, b: bigint, f: (a: bigint, b: bigint) => bigint): bigint {
+  if (b === 0n) throw new Error('64-bit division by zero in a kernel function (the verifier would have rewritten it)');
+  return f(a, b);
+}
+
+/** `atomic64_op(s64 i, atomic64_t *v)`: i in a0-a1, v in a2; fetch variants return the old value. */
+function atomic(s: Simulator, f: (old: bigint, v: bigint) => bigint, fetch: boolean): void {
+  const v = s.arg64(0);
+  const addr = s.argWord(2);
+  const old = s.memory.load(32, addr, 8, s.endian) as bigint;
+  s.memory.store(32, addr, 8, s.endian, mask64(f(old, v)));
+  if (fetch) s.return64(old);
+}
+
+export { defaultHelpers };
+
+/** Outcome of one program, as the verify runners report it. */
+export type JitOutcome =
+  | { ok: true; steps: number; words: number }
+  | { ok: false; expected: number | null; got: number | null; reason: string; declined?: boolean };
+
+/**
+ * Run one corpus program JITed, as lib/test_bpf.c's runner does (see interp-runner.ts):
+ * each sub-test on its own context; a result-in-state test `runs` times on one context.
+ */
+export function runTestJit(prog: TestProgram, rc: JitRunContext, helpers: ReadonlyMap<number, Helper>, ctxFor: (prog: TestProgram, e: TestProgram['expect'][number]) => Uint8Array | null): JitOutcome {
+  let m: Machine;
+  try {
+    m = loadMachine(prog, rc, helpers);
+  } catch (err) {
+    const e = err as Error;
+    return { ok: false, expected: null, got: null, reason: e.message, declined: e.name === 'JitDecline' };
+  }
+  const before = m.sim.steps;
+  for (const [i, e] of prog.expect.entries()) {
+    const ctx = ctxFor(prog, e);
+    let got: number;
+    try {
+      if (prog.resultInState) {
+        if (!ctx || ctx.length < 4) return { ok: false, expected: e.result, got: null, reason: 'result in state without a state buffer' };
+        for (let r = 0; r < (prog.runs ?? 1); r++) runOnce(m, ctx, rc.budget);
+        got = new DataView(ctx.buffer, ctx.byteOffset).getUint32(0, rc.config.endian === 'le');
+      } else {
+        got = runOnce(m, ctx, rc.budget);
+      }
+    } catch (err) {
+      return { ok: false, expected: e.result >>> 0, got: null, reason: `sub-test ${i}: ${(err as Error).message}` };
+    }
+    if (got !== e.result >>> 0) {
+      return { ok: false, expected: e.result >>> 0, got, reason: `sub-test ${i} (data_size ${e.dataSize}): 0x${got.toString(16)} != 0x${(e.result >>> 0).toString(16)}` };
+    }
+  }
+  return { ok: true, steps: m.sim.steps - before, words: m.images[m.self]!.words.length };
+}
