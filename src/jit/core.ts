@@ -311,7 +311,8 @@ class Layout {
     const target = this.previous[j.target] ?? 0;
     if (!this.longJumps.has(site)) {
       const off = target - (this.out.length + 1);
-      if (off < SHORT_MIN || off > SHORT_MAX) {
+      // the first pass knows no offsets yet: every jump starts short
+      if (this.previous.length > 0 && (off < SHORT_MIN || off > SHORT_MAX)) {
         this.longJumps.add(site);
         this.grew = true;
       }
