@@ -1,6 +1,7 @@
 // Every verb of the CLI, in the order `jitgen --help` lists them.
 import type { Command } from 'commander';
 import { register as tree } from './tree.ts';
+import { register as jitCmd } from './jit.ts';
 import { register as corpus } from './corpus.ts';
 import { register as disasm } from './disasm.ts';
 import { register as run } from './run.ts';
@@ -12,12 +13,13 @@ import { register as check } from './check.ts';
 export type Register = (program: Command) => void;
 
 export const commands: Register[] = [
-  crosscheck,
-  uasmCheck,
-  check,
   tree,
   corpus,
   disasm,
   run,
+  jitCmd,
   verify,
+  crosscheck,
+  uasmCheck,
+  check,
 ];

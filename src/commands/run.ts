@@ -7,6 +7,10 @@ import { InputError, UsageError } from '../errors.ts';
 import { loadProgram } from '../bpf/loaders/index.ts';
 import { BpfFault, interpret } from '../bpf/interpreter.ts';
 import type { Program } from '../bpf/program.ts';
+import type { Design } from '../jit/design.ts';
+import { designByName } from '../jit/designs/index.ts';
+import { defaultBinding } from '../jit/binding.ts';
+import { runProgramJit } from '../verify/jit-runner.ts';
 
 interface RunOpts {
   ctx?: string;
@@ -17,6 +21,7 @@ interface RunOpts {
   section?: string;
   inputEndian?: string;
   budget?: string;
+  design: string;
 }
 
 /** One engine's answer: R0, or why there is none. */
@@ -25,6 +30,8 @@ export interface RunRow {
   r0?: bigint;
   steps?: number;
   fault?: string;
+  /** Only the low 32 bits of R0 are known (the JITed function's return value). */
+  low32?: boolean;
 }
 
 /** `rN=VALUE` (decimal, 0x hex, negative for two's complement) into register and u64. */
@@ -72,10 +79,31 @@ export function interpreterRow(
   }
 }
 
+/**
+ * The JIT model's row: the image in the simulator. `bpf_func` returns an unsigned int,
+ * so only R0's low 32 bits come back; preset registers other than R1 are placed in
+ * their MIPS homes (R1 is the context pointer, as the kernel passes it).
+ */
+export function jitRow(prog: Program, cfg: Config, design: Design, ctx: Uint8Array | null, regs: Map<number, bigint>, budget?: number): RunRow {
+  const engine = `jit (${design.name})`;
+  try {
+    const r = runProgramJit(prog, { design, config: cfg, binding: defaultBinding(), budget }, ctx, regs);
+    return { engine, r0: BigInt(r.r0), steps: r.steps, low32: true };
+  } catch (e) {
+    if (e instanceof InputError || (e as Error).name === 'MipsFault') return { engine, fault: (e as Error).message };
+    throw e;
+  }
+}
+
 /** `engine  r0 = 0x<16 hex>  <u64>[ (<s64>)]  <n> insns`, or the fault. */
 export function formatRow(row: RunRow): string {
   const name = row.engine.padEnd(12);
   if (row.r0 === undefined) return `${name} fault: ${row.fault}`;
+  if (row.low32) {
+    const signed = BigInt.asIntN(32, row.r0);
+    const dec = signed < 0n ? `${row.r0} (${signed})` : `${row.r0}`;
+    return `${name} w0 = 0x${row.r0.toString(16).padStart(8, '0')}          ${dec}  (${row.steps} MIPS insns)`;
+  }
   const signed = BigInt.asIntN(64, row.r0);
   const dec = signed < 0n ? `${row.r0} (${signed})` : `${row.r0}`;
   return `${name} r0 = 0x${row.r0.toString(16).padStart(16, '0')}  ${dec}  (${row.steps} insns)`;
@@ -84,7 +112,7 @@ export function formatRow(row: RunRow): string {
 export function register(program: Command): void {
   program
     .command('run')
-    .description('run a BPF program in the reference interpreter and print R0')
+    .description('run a BPF program in the reference interpreter and JITed in the simulator; print R0')
     .argument('<prog>', 'program file: .bin (raw bytecode), .json or .o (BPF ELF)')
     .option('--ctx <file>', 'bytes R1 points to (default: none, R1 = 0)')
     .option('--reg <rN=VALUE>', 'preset a register before the run (repeatable; r0-r9)', (v: string, acc: string[]) => [...acc, v], [])
@@ -94,6 +122,7 @@ export function register(program: Command): void {
     .option('--section <name>', 'ELF: program section, section:function, or function name')
     .option('--input-endian <be|le>', 'raw bytecode: byte order of the file (default le)')
     .option('--budget <n>', 'stop after this many instructions (default 50000000)')
+    .option('--design <name>', 'design preset of the JIT row', 'jitgen')
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -111,7 +140,7 @@ export function register(program: Command): void {
       const budget = parseBudget(opts.budget);
       const prog = loadProgram(path, { section: opts.section, inputEndian: ie });
       const ctx = opts.ctx !== undefined ? readCtx(opts.ctx) : null;
-      const rows = [interpreterRow(prog, cfg, ctx, regs, budget)];
+      const rows = [interpreterRow(prog, cfg, ctx, regs, budget), jitRow(prog, cfg, designByName(opts.design), ctx, regs, budget)];
       const lines = [`${prog.id} (${cfg.id}, ${prog.insns.length} insns)`, ...rows.map(formatRow)];
       process.stdout.write(`${lines.join('\n')}\n`);
       if (rows.some((r) => r.fault !== undefined)) process.exitCode = 1;

@@ -6,6 +6,8 @@ import { configsFromOptions } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import { defaultTreeDir, importCorpus, loadCorpus, type CorpusName } from '../verify/corpus/index.ts';
 import { verifyInterp } from '../verify/interp-runner.ts';
+import { verifyJit } from '../verify/jit-verify.ts';
+import { designByName } from '../jit/designs/index.ts';
 import { exitStatus, formatResult } from '../verify/results.ts';
 
 interface VerifyOpts {
@@ -17,6 +19,10 @@ interface VerifyOpts {
   json?: boolean;
   tree?: string;
   budget?: string;
+  design: string;
+  harden?: boolean;
+  seed: string;
+  filter?: string;
 }
 
 const CORPORA: readonly CorpusName[] = ['test_bpf', 'tail_calls'];
@@ -35,8 +41,12 @@ export function parseCorpora(list: string): CorpusName[] {
 export function register(program: Command): void {
   program
     .command('verify')
-    .description('run corpora through the reference interpreter (and later the JIT model) and compare results')
+    .description('run corpora through the reference interpreter and the JIT model in the simulator, compare results')
     .option('--interp-only', 'run the reference interpreter only, against the expected results')
+    .option('--design <name>', 'design preset of the JIT model', 'jitgen')
+    .option('--harden', 'blind constants before JITing (bpf_jit_blind_constants)')
+    .option('--seed <n>', 'seed of the blinding PRNG', '1')
+    .option('--filter <regex>', 'only programs whose identity (corpus:index:name) matches')
     .option('--corpus <list>', 'corpora: test_bpf, tail_calls', 'test_bpf,tail_calls')
     .option('--configs <list>', 'configurations (default: be-r2,le-r2,be-r6,le-r6)')
     .option('--isa <list>', 'ISA releases r2,r6 (with --endian, instead of --configs)')
@@ -47,6 +57,9 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       '\nExamples:\n' +
+        '  jitgen verify --corpus test_bpf,tail_calls --configs be-r2,le-r6 --json\n' +
+        '  jitgen verify --design johan --harden --seed 7\n' +
+        '  jitgen verify --filter "ALU64_MUL" --configs be-r6\n' +
         '  jitgen verify --interp-only --corpus test_bpf --json\n' +
         '  jitgen verify --interp-only --corpus tail_calls --endian be --isa r2\n' +
         '  jitgen verify --interp-only --tree /usr/src/linux-source-6.12\n' +
@@ -56,9 +69,6 @@ export function register(program: Command): void {
         'Exit status: 0 all passed, 1 something failed, 2 bad input or usage.\n',
     )
     .action(async (opts: VerifyOpts) => {
-      if (!opts.interpOnly) {
-        throw new UsageError('the JIT model is not available yet: use --interp-only');
-      }
       const corpora = parseCorpora(opts.corpus);
       const configs = configsFromOptions(opts);
       let budget: number | undefined;
@@ -71,6 +81,30 @@ export function register(program: Command): void {
         process.stderr.write(`${line}\n`);
       };
       await importCorpus(tree, { progress });
+      if (!opts.interpOnly) {
+        const seed = Number(opts.seed);
+        if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed takes an integer, not '${opts.seed}'`);
+        let filter: RegExp | undefined;
+        try {
+          filter = opts.filter === undefined ? undefined : new RegExp(opts.filter);
+        } catch {
+          throw new UsageError(`--filter: not a regular expression: ${opts.filter}`);
+        }
+        const jres = await verifyJit({
+          corpora,
+          configs,
+          budget,
+          design: designByName(opts.design),
+          hardenSeed: opts.harden ? seed : undefined,
+          filter: filter && ((p) => filter.test(p.id)),
+          load: (name, endian) => loadCorpus(tree, name as CorpusName, endian),
+          progress,
+        });
+        if (opts.json) process.stdout.write(`${JSON.stringify(jres, null, 2)}\n`);
+        else process.stdout.write(`${formatResult(jres).join('\n')}\n`);
+        process.exitCode = exitStatus(jres);
+        return;
+      }
       const result = await verifyInterp({
         corpora,
         configs,

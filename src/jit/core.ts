@@ -14,7 +14,7 @@ import type { Insn } from '../bpf/opcodes.ts';
 import type { Program } from '../bpf/program.ts';
 import { InsnError } from '../errors.ts';
 import { insnHex } from '../bpf/codec.ts';
-import { encode, type MipsInsn } from '../mips/codec.ts';
+import { EncodeError, encode, type MipsInsn } from '../mips/codec.ts';
 import { lookup, type OperandKind } from '../mips/table.ts';
 import { expand } from '../mips/pseudo.ts';
 import { A0, A1, A2, A3, RA, SP, T8, T9, V0, V1, ZERO } from '../mips/regs.ts';
@@ -33,7 +33,6 @@ export interface JitOptions {
 /** A compiled image and where each BPF instruction landed in it. */
 export interface JitImage {
   words: Uint32Array;
-  insns: MipsInsn[];
   /** Word index of each BPF instruction's code; entry n is the epilogue. */
   bpfStart: number[];
   /** Bytes a tail call skips of the target's prologue. */
@@ -69,7 +68,8 @@ interface Jump {
   regs: number[];
   target: number;
 }
-type Item = MipsInsn | Jump | { k: 'tail_call' };
+/** An encoded instruction, or something whose words depend on the layout. */
+type Item = number | Jump | { k: 'tail_call' };
 
 interface Frame {
   stack: number;
@@ -112,7 +112,7 @@ class Discovery implements Sink<Num> {
     };
     for (const i of this.insns) {
       this.usedBpf.add(i.dst);
-      if (i.src <= 10) this.usedBpf.add(i.src);
+      if (i.src <= REG_AX) this.usedBpf.add(i.src);
       if (i.dst === bpf.REG_FP || i.src === bpf.REG_FP) this.fpUsed = true;
       if (i.code === (bpf.JMP | bpf.CALL)) for (const r of [1, 2, 3, 4, 5]) this.usedBpf.add(r);
     }
@@ -136,7 +136,17 @@ class Discovery implements Sink<Num> {
     if (!def) throw new Error(`plan emitted unknown instruction '${op}'`);
     for (let i = 0; i < real.args.length; i++) real.args[i] = normalise(def.operands[i]?.kind, real.args[i]!);
     for (const r of writtenRegs(real)) this.clobbered.add(r);
-    this.out.push(real);
+    this.out.push(this.encodeOrExplain(real));
+  }
+
+  /** Encode now (nothing about a plan's own instructions depends on the layout). */
+  private encodeOrExplain(i: MipsInsn): number {
+    try {
+      return encode(i, this.opts.config.isa);
+    } catch (err) {
+      if (err instanceof EncodeError) this.decline(`cannot encode ${i.op} ${i.args.join(', ')}: ${err.message}`);
+      throw err;
+    }
   }
 
   jump(op: string, regs: number[]): void {
@@ -236,7 +246,8 @@ class Discovery implements Sink<Num> {
     }
     const pairs = Object.create(globals) as Record<string, Pair>;
     pairs.dst = this.home(insn.dst);
-    pairs.src = this.home(insn.src <= 10 ? insn.src : 0);
+    // src_reg of some opcodes holds a pseudo value, not a register (LD_IMM64, CALL)
+    pairs.src = this.home(insn.src <= REG_AX ? insn.src : 0);
     const scope: Scope<Num> = {
       pairs,
       regs: {},
@@ -268,9 +279,11 @@ class Discovery implements Sink<Num> {
 
 /** One layout pass over the discovered items: prologue, body, epilogue. */
 class Layout {
-  readonly out: MipsInsn[] = [];
+  readonly out: number[] = [];
   readonly bpfStart: number[] = [];
   grew = false;
+  /** Words laid out so far (in a measuring pass nothing else is kept). */
+  private at = 0;
 
   constructor(
     private readonly d: Discovery,
@@ -279,30 +292,39 @@ class Layout {
     private readonly previous: number[],
     /** BPF instructions whose jump must use the long form. */
     private readonly longJumps: Set<number>,
+    /** False for the passes that only find offsets; true for the one that emits. */
+    private readonly emitting: boolean,
   ) {}
 
   private get opts(): JitOptions {
     return this.d.opts;
   }
   private e(op: string, ...args: number[]): void {
+    this.at++;
+    if (!this.emitting) return;
     const real = expand(op, args);
     const def = lookup(real.op)!;
     for (let i = 0; i < real.args.length; i++) real.args[i] = normalise(def.operands[i]?.kind, real.args[i]!);
-    this.out.push(real);
+    this.out.push(encode(real, this.opts.config.isa));
   }
 
   run(): void {
     this.prologue();
     const { items } = this.d;
     for (let i = 0; i < items.length; i++) {
-      this.bpfStart[i] = this.out.length;
+      this.bpfStart[i] = this.at;
       for (const it of items[i]!) {
-        if ('op' in it && !('k' in it)) this.out.push(it);
-        else if ((it as Jump).k === 'jump') this.branchTo(it as Jump, i);
-        else this.tailCall(i);
+        if (typeof it === 'number') {
+          this.at++;
+          if (this.emitting) this.out.push(it);
+        } else if (it.k === 'jump') {
+          this.branchTo(it, i);
+        } else {
+          this.tailCall(i);
+        }
       }
     }
-    this.bpfStart[items.length] = this.out.length;
+    this.bpfStart[items.length] = this.at;
     this.epilogue(RA);
   }
 
@@ -310,7 +332,7 @@ class Layout {
   private branchTo(j: Jump, site: number): void {
     const target = this.previous[j.target] ?? 0;
     if (!this.longJumps.has(site)) {
-      const off = target - (this.out.length + 1);
+      const off = target - (this.at + 1);
       // the first pass knows no offsets yet: every jump starts short
       if (this.previous.length > 0 && (off < SHORT_MIN || off > SHORT_MAX)) {
         this.longJumps.add(site);
@@ -336,7 +358,7 @@ class Layout {
     const ary = this.d.home(2).lo;
     const ind = this.d.home(3).lo;
     const tcc = this.frame.stack;
-    const out = (): number => ((this.previous[site + 1] ?? 0) - (this.out.length + 1)) * 4;
+    const out = (): number => ((this.previous[site + 1] ?? 0) - (this.at + 1)) * 4;
     this.e('lw', T8, offsets.arrayMaxEntries, ary);
     this.e('sltu', T8, ind, T8);
     this.e('beqz', T8, out());
@@ -414,26 +436,27 @@ const MAX_PASSES = 16;
 
 /** Compile `prog` with a design for a configuration: the model's `bpf_int_jit_compile`. */
 export function jit(prog: Program, opts: JitOptions): JitImage {
+  // a design that brings its own passes (Design.compile) is compiled by them
+  if (opts.design.compile) return opts.design.compile(prog, opts);
   const d = new Discovery(prog, opts);
   d.run();
   const frame = layFrame(d, prog);
   const longJumps = new Set<number>();
   let previous: number[] = [];
-  let pass: Layout | undefined;
   let n = 0;
   for (; n < MAX_PASSES; n++) {
-    pass = new Layout(d, frame, previous, longJumps);
+    const pass = new Layout(d, frame, previous, longJumps, false);
     pass.run();
     const stable = !pass.grew && pass.bpfStart.length === previous.length && pass.bpfStart.every((w, i) => w === previous[i]);
     previous = pass.bpfStart;
     if (stable) break;
   }
-  if (!pass || n === MAX_PASSES) throw new Error(`${prog.id}: offsets did not converge in ${MAX_PASSES} passes`);
-  const words = new Uint32Array(pass.out.length);
-  for (let k = 0; k < pass.out.length; k++) words[k] = encode(pass.out[k]!, opts.config.isa);
+  if (n === MAX_PASSES) throw new Error(`${prog.id}: offsets did not converge in ${MAX_PASSES} passes`);
+  // the offsets are stable: one more pass emits exactly what the last one measured
+  const pass = new Layout(d, frame, previous, longJumps, true);
+  pass.run();
   return {
-    words,
-    insns: pass.out,
+    words: Uint32Array.from(pass.out),
     bpfStart: pass.bpfStart,
     tailCallSkip: tailCallSkip(opts.config),
     stackSize: frame.stack,

@@ -31,7 +31,7 @@ const endSwaps: CExpr = bin('!=', bin('==', bin('&', code, 0x08), named('BPF_TO_
 
 export const ROUTES: Route[] = [
   { codes: [...codes(op.ALU, ALU_OPS, op.K), op.ALU | op.NEG], plan: 'alu32_k', args: [dst, valArg(imm), valArg(bpfOp(code)), valArg(off)] },
-  { codes: codes(op.ALU, ALU_OPS, op.X), plan: 'alu32_x', args: [dst, src, valArg(bpfOp(code)), valArg(off)] },
+  { codes: codes(op.ALU, ALU_OPS, op.X), plan: 'alu32_x', args: [dst, src, valArg(bpfOp(code)), valArg(off), valArg(imm)] },
   { codes: [...codes(op.ALU64, ALU_OPS, op.K), op.ALU64 | op.NEG], plan: 'alu64_k', args: [dst, valArg(imm), valArg(bpfOp(code)), valArg(off)] },
   { codes: codes(op.ALU64, ALU_OPS, op.X), plan: 'alu64_x', args: [dst, src, valArg(bpfOp(code)), valArg(off)] },
   { codes: [op.ALU | op.END | op.TO_LE, op.ALU | op.END | op.TO_BE], plan: 'bswap', args: [dst, valArg(imm), valArg(endSwaps)] },

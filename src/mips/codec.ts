@@ -154,6 +154,19 @@ function hex(v: number): string {
 }
 
 /** Encode one instruction; throws EncodeError for an unknown op, a missing ISA or a bad operand. */
+/** Per operand of a compiled encoding: [min, max, step], or undefined when it depends on
+ *  the previous operand (ins size). Computed once: the JIT encodes millions of words. */
+const RANGES = new WeakMap<CompiledEnc, ([number, number, number] | undefined)[]>();
+
+function rangesOf(c: CompiledEnc): ([number, number, number] | undefined)[] {
+  let r = RANGES.get(c);
+  if (!r) {
+    r = c.def.operands.map((o, i) => (o.kind === 'inssize' ? undefined : range(o, c.fields[i]!.width, undefined)));
+    RANGES.set(c, r);
+  }
+  return r;
+}
+
 export function encode(insn: MipsInsn, isa: Isa): number {
   const def = lookup(insn.op);
   if (!def) throw new EncodeError(`unknown MIPS instruction '${insn.op}'`);
@@ -166,13 +179,14 @@ export function encode(insn: MipsInsn, isa: Isa): number {
     throw new EncodeError(`${insn.op} takes ${def.operands.length} operands (${def.operands.map((o) => o.name).join(', ')}), got ${insn.args.length}`);
   }
   const args = def.canonical ? def.canonical(insn.args) : insn.args;
+  const ranges = rangesOf(c);
   let word = c.match;
   for (let i = 0; i < def.operands.length; i++) {
     const o = def.operands[i]!;
     const v = args[i]!;
     const { lsb, width } = c.fields[i]!;
-    const [min, max, step] = range(o, width, args[i - 1]);
-    if (!Number.isInteger(v) || v < min || v > max || (v - min) % step !== 0) {
+    const [min, max, step] = ranges[i] ?? range(o, width, args[i - 1]);
+    if (!Number.isInteger(v) || v < min || v > max || (step !== 1 && (v - min) % step !== 0)) {
       const what = step > 1 ? `a multiple of ${step} in ${min}..${max}` : `in ${min}..${max}`;
       throw new EncodeError(`${insn.op}: operand ${o.name} = ${v} out of range (${what} on ${isa})`);
     }

@@ -5,12 +5,11 @@ import type { Config, ConfigId, Endian } from '../config.ts';
 import { defaultHelpers } from '../bpf/helpers.ts';
 import { BpfFault, Interpreter, type InterpOptions } from '../bpf/interpreter.ts';
 import type { TestProgram } from '../bpf/program.ts';
-import { contextBytes, TAIL_CALL_MARKER } from './corpus/model.ts';
+import { TAIL_CALL_MARKER } from './corpus/model.ts';
+import { runSubtests, type Outcome } from './test-run.ts';
 import { ResultCollector, type VerifyResult } from './results.ts';
 
-export type Outcome =
-  | { ok: true }
-  | { ok: false; expected: number | null; got: number | null; reason: string };
+export type { Outcome } from './test-run.ts';
 
 /** Loads one named corpus for one byte order (src/verify/corpus's loadCorpus, or a stand-in). */
 export type CorpusLoader = (name: string, endian: Endian) => TestProgram[] | Promise<TestProgram[]>;
@@ -34,13 +33,9 @@ function interpOptions(prog: TestProgram, order: ByteOrder, opts: RunnerOptions)
   };
 }
 
-const u32hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
-
 /**
- * Run one corpus program as lib/test_bpf.c's runner does: each sub-test on its own
- * context; a result-in-state test `runs` times on one context, its result the u32 there.
- * Other tests run once (their runs are independent: nothing they store is read back by a
- * later run). The comparison is on the low 32 bits, as the kernel's.
+ * Run one corpus program through the interpreter as lib/test_bpf.c's runner does
+ * (test-run.ts). A fault is a failure with its kind and instruction.
  */
 export function runTestInterp(prog: TestProgram, order: ByteOrder, opts: RunnerOptions = {}): Outcome {
   let interp: Interpreter;
@@ -49,34 +44,14 @@ export function runTestInterp(prog: TestProgram, order: ByteOrder, opts: RunnerO
   } catch (err) {
     return { ok: false, expected: null, got: null, reason: (err as Error).message };
   }
-  for (const [i, e] of prog.expect.entries()) {
-    const ctx = contextBytes(prog, e);
-    let got: number;
+  return runSubtests(prog, order, (ctx) => {
     try {
-      if (prog.resultInState) {
-        if (!ctx || ctx.length < 4) return { ok: false, expected: e.result, got: null, reason: 'result in state without a state buffer' };
-        const runs = prog.runs ?? 1;
-        for (let r = 0; r < runs; r++) interp.run({ ctx });
-        got = new DataView(ctx.buffer, ctx.byteOffset).getUint32(0, order === 'le');
-      } else {
-        got = Number(interp.run({ ctx }).r0 & 0xffffffffn);
-      }
+      return Number(interp.run({ ctx: ctx ?? undefined }).r0 & 0xffffffffn);
     } catch (err) {
-      if (err instanceof BpfFault) {
-        return { ok: false, expected: e.result >>> 0, got: null, reason: `sub-test ${i}: ${err.kind} fault: ${err.message}` };
-      }
+      if (err instanceof BpfFault) throw new Error(`${err.kind} fault: ${err.message}`);
       throw err;
     }
-    if (got !== e.result >>> 0) {
-      return {
-        ok: false,
-        expected: e.result >>> 0,
-        got,
-        reason: `sub-test ${i} (data_size ${e.dataSize}): ${u32hex(got)} != ${u32hex(e.result)}`,
-      };
-    }
-  }
-  return { ok: true };
+  });
 }
 
 export interface VerifyInterpOptions extends RunnerOptions {

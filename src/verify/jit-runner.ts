@@ -9,10 +9,13 @@ import type { Program, TestProgram } from '../bpf/program.ts';
 import { defaultHelpers, type Helper } from '../bpf/helpers.ts';
 import { Simulator } from '../mips/sim.ts';
 import { SP } from '../mips/regs.ts';
-import type { Design } from '../jit/design.ts';
+import { halves, type Design } from '../jit/design.ts';
 import { jit, type JitImage } from '../jit/core.ts';
+import { blindConstants } from '../jit/blind.ts';
 import { KERNEL_FUNCTIONS, defaultBinding, symbolAddress, type Binding } from '../jit/binding.ts';
 import { bindTailCalls } from './corpus/model.ts';
+import { runSubtests, type Outcome } from './test-run.ts';
+import { InputError } from '../errors.ts';
 
 /** Where the runner puts things in the simulated 32-bit address space. */
 export const LAYOUT = {
@@ -30,6 +33,8 @@ export interface JitRunContext {
   config: Config;
   binding: Binding;
   budget?: number;
+  /** Blind constants first (`--harden`), with random numbers from this seed. */
+  hardenSeed?: number;
 }
 
 /** Kernel helper names the runner binds, by helper id (the interpreter's stubs). */
@@ -86,7 +91,9 @@ export function loadMachine(prog: TestProgram, rc: JitRunContext, helpers: Reado
   }
   const images = programs.map((p, k) => {
     const base = (binding.imageBase + k * LAYOUT.imageStride) >>> 0;
-    const img = jit(bindHelperCalls(p, helpers, binding), { design, config, binding: { ...binding, imageBase: base } });
+    const bound = bindHelperCalls(p, helpers, binding);
+    const input = rc.hardenSeed === undefined ? bound : blindConstants(bound, rc.hardenSeed);
+    const img = jit(input, { design, config, binding: { ...binding, imageBase: base } });
     const bytes = new Uint8Array(img.words.length * 4 || 4);
     const view = new DataView(bytes.buffer);
     img.words.forEach((w, i) => view.setUint32(4 * i, w, config.endian === 'le'));
@@ -181,41 +188,48 @@ function atomic(s: Simulator, f: (old: bigint, v: bigint) => bigint, fetch: bool
 
 export { defaultHelpers };
 
-/** Outcome of one program, as the verify runners report it. */
-export type JitOutcome =
-  | { ok: true; steps: number; words: number }
-  | { ok: false; expected: number | null; got: number | null; reason: string; declined?: boolean };
+/** Outcome of one program JITed: the test's outcome plus what the image cost. */
+export type JitOutcome = (Outcome & { declined?: boolean }) & { steps?: number; words?: number };
 
-/**
- * Run one corpus program JITed, as lib/test_bpf.c's runner does (see interp-runner.ts):
- * each sub-test on its own context; a result-in-state test `runs` times on one context.
- */
-export function runTestJit(prog: TestProgram, rc: JitRunContext, helpers: ReadonlyMap<number, Helper>, ctxFor: (prog: TestProgram, e: TestProgram['expect'][number]) => Uint8Array | null): JitOutcome {
+/** Run one corpus program JITed, as lib/test_bpf.c's runner does (test-run.ts). */
+export function runTestJit(prog: TestProgram, rc: JitRunContext, helpers: ReadonlyMap<number, Helper>): JitOutcome {
   let m: Machine;
   try {
     m = loadMachine(prog, rc, helpers);
   } catch (err) {
     const e = err as Error;
+    if (!(err instanceof InputError) && e.name !== 'EncodeError') throw err;
     return { ok: false, expected: null, got: null, reason: e.message, declined: e.name === 'JitDecline' };
   }
   const before = m.sim.steps;
-  for (const [i, e] of prog.expect.entries()) {
-    const ctx = ctxFor(prog, e);
-    let got: number;
-    try {
-      if (prog.resultInState) {
-        if (!ctx || ctx.length < 4) return { ok: false, expected: e.result, got: null, reason: 'result in state without a state buffer' };
-        for (let r = 0; r < (prog.runs ?? 1); r++) runOnce(m, ctx, rc.budget);
-        got = new DataView(ctx.buffer, ctx.byteOffset).getUint32(0, rc.config.endian === 'le');
-      } else {
-        got = runOnce(m, ctx, rc.budget);
-      }
-    } catch (err) {
-      return { ok: false, expected: e.result >>> 0, got: null, reason: `sub-test ${i}: ${(err as Error).message}` };
-    }
-    if (got !== e.result >>> 0) {
-      return { ok: false, expected: e.result >>> 0, got, reason: `sub-test ${i} (data_size ${e.dataSize}): 0x${got.toString(16)} != 0x${(e.result >>> 0).toString(16)}` };
-    }
+  const out = runSubtests(prog, rc.config.endian, (ctx) => runOnce(m, ctx, rc.budget));
+  return { ...out, steps: m.sim.steps - before, words: m.images[m.self]!.words.length };
+}
+
+/**
+ * Run one program (not from a corpus) JITed: R1 points to `ctx` (or is NULL), the other
+ * registers of `regs` are preset in their MIPS homes after the prologue would have set
+ * them (R1 is the context pointer; the kernel passes it in a0). Returns v0, which is
+ * what `bpf_func` returns: R0's low 32 bits.
+ */
+export function runProgramJit(
+  prog: Program,
+  rc: JitRunContext,
+  ctx: Uint8Array | null,
+  regs: ReadonlyMap<number, bigint>,
+  helpers: ReadonlyMap<number, Helper> = defaultHelpers(),
+): { r0: number; steps: number } {
+  const test = { ...prog, corpus: '', index: 0, name: prog.id, flags: 0, data: new Uint8Array(), expect: [] } as TestProgram;
+  // the helpers get addresses beside whatever the caller's table binds
+  const symbols = new Map([...corpusBinding(helpers).symbols, ...rc.binding.symbols]);
+  const m = loadMachine(test, { ...rc, binding: { ...rc.binding, symbols } }, helpers);
+  for (const [r, v] of regs) {
+    if (r === 1) continue;
+    const h = halves(rc.design, r, rc.config.endian);
+    m.sim.setReg(h.lo, Number(v & 0xffffffffn));
+    m.sim.setReg(h.hi, Number(v >> 32n));
   }
-  return { ok: true, steps: m.sim.steps - before, words: m.images[m.self]!.words.length };
+  const before = m.sim.steps;
+  const r0 = runOnce(m, ctx, rc.budget);
+  return { r0, steps: m.sim.steps - before };
 }

@@ -1,6 +1,6 @@
 // BPF_ALU: 32-bit operations on the low word; the high word is zeroed afterwards
 // (unless the verifier does it). Division is native on both ISAs; R2 goes through HI/LO.
-import { bin, emit, hi, lo, note, plan, when, isR6, type Plan, type Stmt, type RegExpr, type CExpr } from '../dsl.ts';
+import { bin, emit, hi, lo, not, note, plan, verifierZext, when, isR6, type Plan, type Stmt, type RegExpr, type CExpr } from '../dsl.ts';
 import { M } from '../regs.ts';
 import { BPF, imm, isS16, isU16, movi, off, op, opIs, zext } from './common.ts';
 
@@ -82,6 +82,7 @@ export const alu32X: Plan = plan('alu32_x', 'dst = (u32)(dst op src)', [
   { name: 'src', type: 'pair' },
   { name: 'op', type: 'u8' },
   { name: 'off', type: 's16' },
+  { name: 'imm', type: 's32' },
 ], [
   {
     k: 'switch',
@@ -109,7 +110,10 @@ export const alu32X: Plan = plan('alu32_x', 'dst = (u32)(dst op src)', [
       { labels: [BPF.MUL, BPF.DIV, BPF.MOD], body: muldiv(lo(dst), lo(dst), lo(src), op, signedOp) },
     ],
   },
-  zext(dst),
+  note('a 32-bit move with imm 1 is an explicit zero extension (BPF_ZEXT_REG)'),
+  when(bin('||', not(verifierZext), bin('&&', bin('==', op, BPF.MOV), bin('==', imm, 1))), [
+    emit('move', hi(dst), M.zero),
+  ]),
 ]);
 
 export const alu32Plans: Plan[] = [alu32K, alu32X];
