@@ -1,0 +1,23 @@
+// `npm run bench`: the speed figures the issues ask for, measured side by side in one run.
+// Absolute times on shared 2-core machines are noisy; the ratios are what to quote.
+import { benchInterp } from './interp.ts';
+import { benchMips } from './mips.ts';
+import { benchJit } from './jit.ts';
+
+const sections: [string, () => Promise<string[]>][] = [
+  ['reference interpreter (BPF insns/s over test_bpf)', () => benchInterp()],
+  ['MIPS simulator vs QEMU user mode (same loop)', () => benchMips()],
+  ['JIT model (BPF insns compiled/s, test_bpf)', () => benchJit()],
+];
+
+const only = process.argv[2];
+for (const [title, run] of sections) {
+  if (only && !title.includes(only)) continue;
+  process.stdout.write(`== ${title}\n`);
+  try {
+    for (const line of await run()) process.stdout.write(`${line}\n`);
+  } catch (err) {
+    process.stdout.write(`  failed: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}
