@@ -56,14 +56,14 @@ function compile(def: InsnDef, isa: Isa, spec: EncSpec): CompiledEnc {
 }
 
 const COMPILED: Record<Isa, CompiledEnc[]> = { r2: [], r6: [] };
-const BY_OP_ISA = new Map<string, CompiledEnc>();
+const BY_OP_ISA = new Map<string, Partial<Record<Isa, CompiledEnc>>>();
 for (const def of TABLE) {
   for (const isa of ['r2', 'r6'] as const) {
     const spec = def.enc[isa];
     if (!spec) continue;
     const c = compile(def, isa, spec);
     COMPILED[isa].push(c);
-    BY_OP_ISA.set(`${def.op}/${isa}`, c);
+    BY_OP_ISA.set(def.op, { ...BY_OP_ISA.get(def.op), [isa]: c });
   }
 }
 // Most specific first: `nop` before `sll`, R6 `jr` (jalr with rd = 0) before `jalr`.
@@ -81,7 +81,7 @@ export function encodings(isa: Isa): readonly CompiledEnc[] {
 }
 
 export function compiledFor(op: string, isa: Isa): CompiledEnc | undefined {
-  return BY_OP_ISA.get(`${op}/${isa}`);
+  return BY_OP_ISA.get(op)?.[isa];
 }
 
 // ---- operand value <-> field value -------------------------------------------------
@@ -208,13 +208,23 @@ function argsOf(c: CompiledEnc, word: number): number[] {
 }
 
 /** The table entry and operands of `word` in `isa`, or undefined (reserved / not in the table). */
+/** ext needs pos + size <= 32, ins a size of at least 1 (a loop: decoding is hot). */
+function sizesValid(def: InsnDef, args: readonly number[]): boolean {
+  const ops = def.operands;
+  for (let i = 0; i < ops.length; i++) {
+    const k = ops[i]!.kind;
+    if (k === 'extsize' && args[i - 1]! + args[i]! > 32) return false;
+    if (k === 'inssize' && args[i]! < 1) return false;
+  }
+  return true;
+}
+
 export function decodeFull(word: number, isa: Isa): { enc: CompiledEnc; insn: MipsInsn } | undefined {
   const w = word >>> 0;
   for (const c of COMPILED[isa]) {
     if (((w & c.mask) >>> 0) !== c.match) continue;
     const args = argsOf(c, w);
-    if (c.def.operands.some((o, i) => o.kind === 'extsize' && args[i - 1]! + args[i]! > 32)) continue;
-    if (c.def.operands.some((o, i) => o.kind === 'inssize' && args[i]! < 1)) continue;
+    if (!sizesValid(c.def, args)) continue;
     if (c.def.check?.(args)) continue;
     return { enc: c, insn: { op: c.def.op, args } };
   }

@@ -183,11 +183,29 @@ export class Simulator extends Machine<Num, boolean> {
         if (e instanceof MemoryFault) throw new MipsFault(pc, 'bus', `instruction fetch: ${e.message}`, pc);
         throw e;
       }
-      d = decodedFor(word, this.isa);
+      d = sharedDecoded(word, this.isa);
     }
     this.cache.set(pc, d);
     return d;
   }
+}
+
+/**
+ * Decoded words, shared by every simulator: what a word does does not depend on where it
+ * is, and JITed images repeat the same words many times.
+ */
+const SHARED: Record<Isa, Map<number, Decoded<Num, boolean>>> = { r2: new Map(), r6: new Map() };
+const SHARED_MAX = 1 << 20;
+
+function sharedDecoded(word: number, isa: Isa): Decoded<Num, boolean> {
+  const cache = SHARED[isa];
+  let d = cache.get(word);
+  if (!d) {
+    if (cache.size >= SHARED_MAX) cache.clear();
+    d = decodedFor<Num, boolean>(word, isa);
+    cache.set(word, d);
+  }
+  return d;
 }
 
 /** The runnable form of one word: the table semantics bound to its operands. */
