@@ -7,6 +7,10 @@ import { UsageError } from '../errors.ts';
 import { defaultTreeDir, importCorpus, loadCorpus, type CorpusName } from '../verify/corpus/index.ts';
 import { verifyInterp } from '../verify/interp-runner.ts';
 import { verifyJit } from '../verify/jit-verify.ts';
+import { saveResult } from '../verify/store.ts';
+import { mergeResults, perConfigProcesses } from '../verify/parallel.ts';
+import { join } from 'node:path';
+import { repoRoot } from '../paths.ts';
 import { designByName } from '../jit/designs/index.ts';
 import { exitStatus, formatResult } from '../verify/results.ts';
 
@@ -36,6 +40,15 @@ export function parseCorpora(list: string): CorpusName[] {
     }
   }
   return names as CorpusName[];
+}
+
+/** The same verify for one configuration, as a child process prints it. */
+function childArgs(opts: VerifyOpts, id: string, tree: string): string[] {
+  const a = ['verify', '--configs', id, '--corpus', opts.corpus, '--design', opts.design, '--tree', tree, '--json', '--seed', opts.seed];
+  if (opts.harden) a.push('--harden');
+  if (opts.filter !== undefined) a.push('--filter', opts.filter);
+  if (opts.budget !== undefined) a.push('--budget', opts.budget);
+  return a;
 }
 
 export function register(program: Command): void {
@@ -90,16 +103,28 @@ export function register(program: Command): void {
         } catch {
           throw new UsageError(`--filter: not a regular expression: ${opts.filter}`);
         }
-        const jres = await verifyJit({
-          corpora,
-          configs,
-          budget,
-          design: designByName(opts.design),
-          hardenSeed: opts.harden ? seed : undefined,
-          filter: filter && ((p) => filter.test(p.id)),
-          load: (name, endian) => loadCorpus(tree, name as CorpusName, endian),
-          progress,
-        });
+        const design = designByName(opts.design);
+        const jres =
+          configs.length > 1
+            ? mergeResults(
+                await perConfigProcesses(
+                  join(repoRoot, 'bin/jitgen.js'),
+                  configs.map((c) => c.id),
+                  (id) => childArgs(opts, id, tree),
+                  progress,
+                ),
+              )
+            : await verifyJit({
+                corpora,
+                configs,
+                budget,
+                design,
+                hardenSeed: opts.harden ? seed : undefined,
+                filter: filter && ((p) => filter.test(p.id)),
+                load: (name, endian) => loadCorpus(tree, name as CorpusName, endian),
+                progress,
+              });
+        saveResult(`verify-${opts.design}${opts.harden ? '-harden' : ''}`, `jitgen ${process.argv.slice(2).join(' ')}`, jres);
         if (opts.json) process.stdout.write(`${JSON.stringify(jres, null, 2)}\n`);
         else process.stdout.write(`${formatResult(jres).join('\n')}\n`);
         process.exitCode = exitStatus(jres);
