@@ -5,6 +5,8 @@
 import type { Endian } from '../config.ts';
 import type { Plan } from './dsl.ts';
 import type { Pair } from './walk.ts';
+import type { Program } from '../bpf/program.ts';
+import type { JitImage, JitOptions } from './core.ts';
 import { REG_NAMES } from '../mips/regs.ts';
 
 /**
@@ -44,6 +46,13 @@ export interface Design {
   plans: ReadonlyMap<string, Plan>;
   /** What the design declines, by BPF feature, with the reason shown to users. */
   declines: Record<string, string>;
+  /**
+   * The design's own pass driver, when its counterpart's core differs from ours in ways
+   * the plans cannot carry (mainline: per-pass jump descriptors, conversion of branches
+   * decided before the plan runs, frame sized from push depths). Absent: the shared core
+   * of core.ts compiles the design (jitgen and tony).
+   */
+  compile?: (prog: Program, opts: JitOptions) => JitImage;
 }
 
 /** Low and high MIPS register of BPF register `r` for byte order `endian`. */
@@ -57,6 +66,8 @@ export function halves(d: Design, r: number, endian: Endian): Pair {
 
 /** `hi:lo` as the DESIGN.md table writes it (big-endian view). */
 export function homeText(home: Home): string {
-  if ('lo' in home) return `${REG_NAMES[home.lo]} (high word ${REG_NAMES[home.hi]})`;
-  return `${REG_NAMES[home.pair[0]]}:${REG_NAMES[home.pair[1]]}`;
+  // register 30 is s8 to objdump and fp to the kernel and to MIPS maintainers
+  const name = (r: number): string => (r === 30 ? 'fp' : REG_NAMES[r]!);
+  if ('lo' in home) return `${name(home.lo)} (high word ${name(home.hi)})`;
+  return `${name(home.pair[0])}:${name(home.pair[1])}`;
 }
