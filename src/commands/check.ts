@@ -1,6 +1,8 @@
 // `jitgen check`: checks of the JIT against outside references. Modes so far:
 //   --harness --mainline   mainline's MIPS32 JIT C, compiled unmodified in the host
 //                          harness, on the corpus: JITed / refused / static words.
+//   --harness              the rendered C (jitgen render) in the host harness: every
+//                          image word for word equal to the TS model's.
 // Each mode is one entry of MODES; a new mode adds an entry (and its options).
 import type { Command } from 'commander';
 import { configsFromOptions, type Config } from '../config.ts';
@@ -8,8 +10,14 @@ import { UsageError } from '../errors.ts';
 import { resolveTree } from '../kernel/tree.ts';
 import { HARNESS_CORPORA, mainlineReport, type MainlineReport } from '../kernel/harness/mainline.ts';
 import type { CorpusName } from '../verify/corpus/index.ts';
+import { buildReportText, buildTargets, checkBuild } from '../kernel/checkbuild.ts';
+import { harnessCheck, harnessCheckText } from '../render/harness-check.ts';
+import { designByName } from '../render/index.ts';
 
 export interface CheckOptions {
+  build?: boolean;
+  /** --no-mips64 skips the 64-bit build of --build. */
+  mips64?: boolean;
   harness?: boolean;
   mainline?: boolean;
   configs?: string;
@@ -18,6 +26,7 @@ export interface CheckOptions {
   corpus?: string;
   json?: boolean;
   tree?: string;
+  design?: string;
 }
 
 interface Mode {
@@ -44,12 +53,32 @@ function corporaOf(o: CheckOptions): CorpusName[] {
 
 const MODES: Mode[] = [
   {
+    // --build: the tree cross-compiles per configuration (+ MIPS64), W=1, no JIT warnings.
+    matches: (o) => !!o.build,
+    run: async (o, configs) => {
+      const report = await checkBuild(resolveTree(o.tree), buildTargets(configs, o.mips64 !== false), {
+        progress: (m) => progress(`check --build: ${m}`),
+      });
+      process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : buildReportText(report));
+      return report.ok ? 0 : 1;
+    },
+  },
+  {
     matches: (o) => !!o.harness && !!o.mainline,
     run: async (o, configs) => {
       const report = await mainlineReport(resolveTree(o.tree), configs, { corpora: corporaOf(o), progress });
       process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : mainlineText(report));
       // Refusals are a fact about mainline being measured, not a failure of the check.
       return 0;
+    },
+  },
+  {
+    matches: (o) => !!o.harness && !o.mainline,
+    run: async (o, configs) => {
+      const design = designByName(o.design ?? 'jitgen');
+      const report = await harnessCheck(resolveTree(o.tree), configs, { corpora: corporaOf(o), design, progress });
+      process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : harnessCheckText(report));
+      return report.differing ? 1 : 0;
     },
   },
 ];
@@ -72,19 +101,22 @@ function mainlineText(r: MainlineReport): string {
 export function register(program: Command): void {
   program
     .command('check')
-    .description('check JIT C against outside references (so far: --harness --mainline)')
+    .description('check JIT C against outside references: the rendered C against the model (--harness), mainline (--harness --mainline)')
+    .option('--build', 'cross-build the tree (make W=1 vmlinux modules) per configuration and MIPS64; exit 1 on a failure or a warning in arch/mips/net')
+    .option('--no-mips64', 'with --build: skip the MIPS64 (Malta, 64-bit R2) build')
     .option('--harness', "run kernel JIT C in the host harness (gcc -m32, the tree's uasm, jitgen's shims)")
     .option('--mainline', "with --harness: the tree's own, unmodified MIPS32 JIT (bpf_jit_comp.c + bpf_jit_comp32.c)")
+    .option('--design <name>', 'with --harness alone: the design whose rendered C is checked (default jitgen)')
     .option('--configs <list>', 'configurations (be-r2,le-r2,be-r6,le-r6; default all four)')
     .option('--isa <list>', 'ISAs (r2,r6), with --endian instead of --configs')
     .option('--endian <list>', 'byte orders (be,le)')
     .option('--corpus <list>', `corpora (default ${HARNESS_CORPORA.join(',')})`)
     .option('--tree <dir>', 'kernel tree (default: the one `jitgen tree init` made)')
-    .option('--json', 'print JSON: {"jit", "programs", "jited", "refused", "skipped", "configs": {ID: {..., "results"}}, "skips", "unbound"}')
-    .addHelpText('after', '\nExamples:\n  jitgen check --harness --mainline\n  jitgen check --harness --mainline --configs be-r2 --corpus test_bpf --json\n')
+    .option('--json', 'print JSON. --harness: {"programs", "identical", "differing", "declined", "skipped", "configs", "examples"}; --mainline: {"jit", "programs", "jited", "refused", "skipped", "configs": {ID: {..., "results"}}, "skips", "unbound"}')
+    .addHelpText('after', '\nExamples:\n  jitgen check --harness\n  jitgen check --harness --configs be-r2 --corpus tail_calls --json\n  jitgen check --harness --mainline\n  jitgen check --harness --mainline --configs be-r2 --corpus test_bpf --json\n')
     .action(async (opts: CheckOptions) => {
       const mode = MODES.find((m) => m.matches(opts));
-      if (!mode) throw new UsageError('nothing to check: give --harness --mainline (the only mode so far)');
+      if (!mode) throw new UsageError('nothing to check: give --harness (rendered C vs the model) or --harness --mainline');
       const status = await mode.run(opts, configsFromOptions(opts));
       process.exitCode = status;
     });

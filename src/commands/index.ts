@@ -1,6 +1,7 @@
 // Every verb of the CLI, in the order `jitgen --help` lists them.
 import type { Command } from 'commander';
 import { register as tree } from './tree.ts';
+import { register as patch } from './patch.ts';
 import { register as jitCmd } from './jit.ts';
 import { register as corpus } from './corpus.ts';
 import { register as disasm } from './disasm.ts';
@@ -9,6 +10,8 @@ import { register as verify } from './verify.ts';
 import { register as crosscheck } from './crosscheck.ts';
 import { register as uasmCheck } from './uasm.ts';
 import { register as check } from './check.ts';
+import { register as bootTest } from './boot-test.ts';
+import { register as render } from './render.ts';
 
 export type Register = (program: Command) => void;
 
@@ -19,7 +22,10 @@ export const commands: Register[] = [
   run,
   jitCmd,
   verify,
+  patch,
   crosscheck,
   uasmCheck,
   check,
+  bootTest,
+  render,
 ];

@@ -67,8 +67,9 @@ describe('jitgen run', () => {
 });
 
 describe('jitgen verify', () => {
-  test('without --interp-only or with an unknown corpus: usage error', () => {
-    expect(jitgen('verify').status).toBe(2);
+  test('an unknown corpus, design or configuration: usage error', () => {
+    expect(jitgen('verify', '--design', 'nope').status).toBe(2);
+    expect(jitgen('verify', '--configs', 'be-r3').status).toBe(2);
     const r = jitgen('verify', '--interp-only', '--corpus', 'nope');
     expect([r.status, r.stderr]).toEqual([2, expect.stringMatching(/^jitgen: error: unknown corpus 'nope'/)]);
   }, 30_000);
