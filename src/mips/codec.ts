@@ -116,20 +116,6 @@ export function operandRange(def: InsnDef, isa: Isa, i: number, args: readonly n
   return range(def.operands[i]!, c.fields[i]!.width, args[i - 1]);
 }
 
-function toField(o: Operand, v: number, width: number, prev: number): number {
-  const mask = 2 ** width - 1;
-  switch (o.kind) {
-    case 'broff':
-    case 'jtarget':
-      return (v / 4) & mask;
-    case 'extsize':
-      return v - 1;
-    case 'inssize':
-      return prev + v - 1;
-    default:
-      return v & mask;
-  }
-}
 
 function fromField(o: Operand, f: number, width: number, prev: number): number {
   const signed = (x: number) => (x >= 2 ** (width - 1) ? x - 2 ** width : x);
@@ -154,17 +140,27 @@ function hex(v: number): string {
 }
 
 /** Encode one instruction; throws EncodeError for an unknown op, a missing ISA or a bad operand. */
-/** Per operand of a compiled encoding: [min, max, step], or undefined when it depends on
- *  the previous operand (ins size). Computed once: the JIT encodes millions of words. */
-const RANGES = new WeakMap<CompiledEnc, ([number, number, number] | undefined)[]>();
+/** What encoding one operand needs, computed once per encoding: the JIT encodes millions. */
+interface FieldPlan {
+  lsb: number;
+  width: number;
+  mask: number;
+  /** [min, max, step] of the value, or undefined when it depends on the previous operand. */
+  range: [number, number, number] | undefined;
+}
 
-function rangesOf(c: CompiledEnc): ([number, number, number] | undefined)[] {
-  let r = RANGES.get(c);
-  if (!r) {
-    r = c.def.operands.map((o, i) => (o.kind === 'inssize' ? undefined : range(o, c.fields[i]!.width, undefined)));
-    RANGES.set(c, r);
+const PLANS = new WeakMap<CompiledEnc, FieldPlan[]>();
+
+function plansOf(c: CompiledEnc): FieldPlan[] {
+  let p = PLANS.get(c);
+  if (!p) {
+    p = c.def.operands.map((o, i) => {
+      const { lsb, width } = c.fields[i]!;
+      return { lsb, width, mask: 2 ** width - 1, range: o.kind === 'inssize' ? undefined : range(o, width, undefined) };
+    });
+    PLANS.set(c, p);
   }
-  return r;
+  return p;
 }
 
 export function encode(insn: MipsInsn, isa: Isa): number {
@@ -175,25 +171,43 @@ export function encode(insn: MipsInsn, isa: Isa): number {
     const other = isa === 'r2' ? 'r6' : 'r2';
     throw new EncodeError(`${insn.op} does not exist on ${isa}${def.enc[other] ? ` (only on ${other})` : ''}`);
   }
-  if (insn.args.length !== def.operands.length) {
-    throw new EncodeError(`${insn.op} takes ${def.operands.length} operands (${def.operands.map((o) => o.name).join(', ')}), got ${insn.args.length}`);
+  const ops = def.operands;
+  if (insn.args.length !== ops.length) {
+    throw new EncodeError(`${insn.op} takes ${ops.length} operands (${ops.map((o) => o.name).join(', ')}), got ${insn.args.length}`);
   }
   const args = def.canonical ? def.canonical(insn.args) : insn.args;
-  const ranges = rangesOf(c);
+  const plans = plansOf(c);
   let word = c.match;
-  for (let i = 0; i < def.operands.length; i++) {
-    const o = def.operands[i]!;
+  for (let i = 0; i < ops.length; i++) {
+    const o = ops[i]!;
+    const f = plans[i]!;
     const v = args[i]!;
-    const { lsb, width } = c.fields[i]!;
-    const [min, max, step] = ranges[i] ?? range(o, width, args[i - 1]);
-    if (!Number.isInteger(v) || v < min || v > max || (step !== 1 && (v - min) % step !== 0)) {
-      const what = step > 1 ? `a multiple of ${step} in ${min}..${max}` : `in ${min}..${max}`;
+    const r = f.range ?? range(o, f.width, args[i - 1]);
+    if (!Number.isInteger(v) || v < r[0] || v > r[1] || (r[2] !== 1 && (v - r[0]) % r[2] !== 0)) {
+      const what = r[2] > 1 ? `a multiple of ${r[2]} in ${r[0]}..${r[1]}` : `in ${r[0]}..${r[1]}`;
       throw new EncodeError(`${insn.op}: operand ${o.name} = ${v} out of range (${what} on ${isa})`);
     }
-    word = (word | (toField(o, v, width, args[i - 1] ?? 0) * 2 ** lsb)) >>> 0;
+    let field: number;
+    switch (o.kind) {
+      case 'broff':
+      case 'jtarget':
+        field = (v / 4) & f.mask;
+        break;
+      case 'extsize':
+        field = v - 1;
+        break;
+      case 'inssize':
+        field = (args[i - 1] ?? 0) + v - 1;
+        break;
+      default:
+        field = v & f.mask;
+    }
+    word = (word | (field << f.lsb)) >>> 0;
   }
-  const bad = def.check?.(args);
-  if (bad) throw new EncodeError(`${insn.op} ${insn.args.join(', ')}: ${bad}`);
+  if (def.check) {
+    const bad = def.check(args);
+    if (bad) throw new EncodeError(`${insn.op} ${insn.args.join(', ')}: ${bad}`);
+  }
   return word >>> 0;
 }
 
