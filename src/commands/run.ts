@@ -81,8 +81,8 @@ export function interpreterRow(
 
 /**
  * The JIT model's row: the image in the simulator. `bpf_func` returns an unsigned int,
- * so only R0's low 32 bits come back; preset registers other than R1 are placed in
- * their MIPS homes (R1 is the context pointer, as the kernel passes it).
+ * so only R0's low 32 bits come back. Preset registers are placed in their MIPS homes;
+ * R1 is the context pointer the kernel passes, so only its low 32 bits can be preset.
  */
 export function jitRow(prog: Program, cfg: Config, design: Design, ctx: Uint8Array | null, regs: Map<number, bigint>, budget?: number): RunRow {
   const engine = `jit (${design.name})`;

@@ -133,12 +133,15 @@ function mapProgArray(memory: ConcreteMemory, rc: JitRunContext, programs: TestP
   memory.map('bpf_prog', LAYOUT.progStructs, structs, false);
 }
 
-/** Run the machine's program once on `ctx` (null: R1 = NULL); returns v0 (R0's low word). */
-export function runOnce(m: Machine, ctx: Uint8Array | null, budget = 100_000_000): number {
+/**
+ * Run the machine's program once on `ctx` (null: R1 = NULL, or `r1` when given: the
+ * 32-bit value the kernel would pass); returns v0 (R0's low word).
+ */
+export function runOnce(m: Machine, ctx: Uint8Array | null, budget = 100_000_000, r1 = 0): number {
   m.memory.unmap('ctx');
   if (ctx) m.memory.map('ctx', LAYOUT.ctx, ctx);
   m.sim.setReg(SP, LAYOUT.stackTop - 64);
-  return m.sim.call(m.entry, [ctx ? LAYOUT.ctx : 0], budget);
+  return m.sim.call(m.entry, [ctx ? LAYOUT.ctx : r1], budget);
 }
 
 const mask64 = (v: bigint): bigint => BigInt.asUintN(64, v);
@@ -207,10 +210,10 @@ export function runTestJit(prog: TestProgram, rc: JitRunContext, helpers: Readon
 }
 
 /**
- * Run one program (not from a corpus) JITed: R1 points to `ctx` (or is NULL), the other
- * registers of `regs` are preset in their MIPS homes after the prologue would have set
- * them (R1 is the context pointer; the kernel passes it in a0). Returns v0, which is
- * what `bpf_func` returns: R0's low 32 bits.
+ * Run one program (not from a corpus) JITed: R1 points to `ctx`, or is the low word of a
+ * preset R1 (the kernel passes a 32-bit pointer in a0, and the prologue zero-extends it);
+ * the other registers of `regs` are preset in their MIPS homes. Returns v0, which is what
+ * `bpf_func` returns: R0's low 32 bits.
  */
 export function runProgramJit(
   prog: Program,
@@ -230,6 +233,9 @@ export function runProgramJit(
     m.sim.setReg(h.hi, Number(v >> 32n));
   }
   const before = m.sim.steps;
-  const r0 = runOnce(m, ctx, rc.budget);
+  // without a context, a preset R1 reaches the program as the pointer argument (a0):
+  // the prologue zero-extends it, as the kernel's 32-bit context pointer
+  const r1 = Number((regs.get(1) ?? 0n) & 0xffffffffn);
+  const r0 = runOnce(m, ctx, rc.budget, r1);
   return { r0, steps: m.sim.steps - before };
 }
