@@ -50,10 +50,10 @@ export class JitDecline extends InsnError {
 }
 
 /** O32 caller-saved registers that hold BPF R0-R5 in every preset, in save-slot order. */
-const CALLER_SAVED = [V0, V1, A0, A1, A2, A3, 8, 9, 10, 11, 12, 13];
+export const CALLER_SAVED = [V0, V1, A0, A1, A2, A3, 8, 9, 10, 11, 12, 13];
 /** Frame bytes below the BPF stack: O32 home area (16), R3-R5 arguments (24), saves (48). */
-const OUTGOING = 16;
-const SAVE_AREA = 40;
+export const OUTGOING = 16;
+export const SAVE_AREA = 40;
 const CALL_RESERVE = SAVE_AREA + 4 * CALLER_SAVED.length;
 const SHORT_MIN = -0x8000;
 const SHORT_MAX = 0x7fff;
@@ -232,6 +232,8 @@ class Discovery implements Sink<Num> {
   private body(insn: Insn, next: Insn | undefined, globals: Record<string, Pair>): void {
     const route = routeFor(insn.code);
     if (!route) return this.decline(`opcode 0x${insn.code.toString(16).padStart(2, '0')} has no plan`);
+    const refused = this.opts.design.refusedOpcodes?.find((r) => r.codes.includes(insn.code));
+    if (refused) return this.decline(refused.why);
     switch (route.plan) {
       case 'exit':
         return this.exit();
@@ -432,7 +434,7 @@ function align8(n: number): number {
   return (n + 7) & ~7;
 }
 
-const MAX_PASSES = 16;
+export const MAX_PASSES = 16;
 
 /** Compile `prog` with a design for a configuration: the model's `bpf_int_jit_compile`. */
 export function jit(prog: Program, opts: JitOptions): JitImage {

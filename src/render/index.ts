@@ -10,6 +10,8 @@ import type { Design } from '../jit/design.ts';
 import { REG_AX, REG_TMP } from '../jit/design.ts';
 import { ROUTES } from '../jit/dispatch.ts';
 import { jitgen } from '../jit/designs/jitgen.ts';
+import { designByName as presetByName } from '../jit/designs/index.ts';
+import { CALLER_SAVED, MAX_PASSES, OUTGOING, SAVE_AREA } from '../jit/core.ts';
 import { kernelRegName } from '../jit/regs.ts';
 import { A0, A1, A2, A3, REG_NAMES, V0, V1 } from '../mips/regs.ts';
 import { InputError, UsageError } from '../errors.ts';
@@ -19,7 +21,8 @@ import { renderRoutes } from './dispatch.ts';
 import { failingPlans, renderEmitters } from './emitters.ts';
 import { missingBuilders, uasmAdditions } from './uasm.ts';
 
-export const DESIGNS: Readonly<Record<string, Design>> = { jitgen };
+/** Designs the C templates implement: the core they hand-write is jitgen's. */
+const RENDERABLE = new Set(['jitgen']);
 
 /** Paths (relative to the tree) of what the series adds, changes and removes. */
 export const RENDERED = {
@@ -35,9 +38,6 @@ export const DELETED = ['arch/mips/net/bpf_jit_comp32.c'];
 const CORE_PLANS = ['mov_i'];
 /** Instructions the core emits besides the plans' (prologue, jumps, calls). */
 const CORE_OPS = ['ori', 'sw', 'lw', 'move', 'addiu', 'jr', 'jalr', 'nop', 'j', 'beq', 'bne', 'beqz', 'bnez', 'bltz', 'bgez', 'blez', 'bgtz', 'b', 'sltu', 'sll', 'addu', 'break'];
-/** Must equal src/jit/core.ts: its MAX_PASSES and its CALLER_SAVED (V0..T5, in slot order). */
-const MAX_PASSES = 16;
-const CALLER_SAVED = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
 
 export interface Rendered {
   /** Tree-relative path -> file contents. */
@@ -54,8 +54,8 @@ export interface Rendered {
 }
 
 export function designByName(name: string): Design {
-  const d = DESIGNS[name];
-  if (!d) throw new UsageError(`--design: '${name}' cannot be rendered (renderable: ${Object.keys(DESIGNS).join(', ')})`);
+  const d = presetByName(name);
+  if (!RENDERABLE.has(d.name)) throw new UsageError(`--design: '${name}' cannot be rendered (renderable: ${[...RENDERABLE].join(', ')})`);
   return d;
 }
 
@@ -135,6 +135,8 @@ export function renderDesign(treeDir: string, design: Design = jitgen): Rendered
     callerRegs: mask(CALLER_SAVED),
     calleeRegs: mask(design.calleeSaved),
     maxPasses: MAX_PASSES,
+    argsOffset: OUTGOING,
+    saveArea: SAVE_AREA,
   });
   const o32 = [
     { key: 'arg1', name: 'o32_arg1', first: A0, second: A1 },
