@@ -6,7 +6,7 @@
 // its base: the harness then JITs it again at that base and must match word for word.
 import type { Config } from '../config.ts';
 import { bindingFromSystemMap, DEFAULT_OFFSETS, DEFAULT_IMAGE_BASE, type Binding, type StructOffsets } from '../jit/binding.ts';
-import { corpusBinding, defaultHelpers } from '../verify/jit-runner.ts';
+import { corpusBinding } from '../verify/jit-runner.ts';
 import type { TestProgram } from '../bpf/program.ts';
 import type { JitDump, SuiteName } from './boot.ts';
 import { harnessJit, kernelBoundCorpus, type JitSources } from './harness/index.ts';
@@ -81,7 +81,7 @@ function sameWords(a: readonly number[], b: ArrayLike<number>): boolean {
 /** The binding of a booted build: its System.map's addresses over the corpus defaults. */
 export function bootBinding(systemMap: string, offsets: StructOffsets = DEFAULT_OFFSETS): Binding {
   const fromMap = bindingFromSystemMap(systemMap, offsets, DEFAULT_IMAGE_BASE);
-  const defaults = corpusBinding(defaultHelpers());
+  const defaults = corpusBinding();
   return { ...fromMap, symbols: new Map([...defaults.symbols, ...fromMap.symbols]) };
 }
 

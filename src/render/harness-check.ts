@@ -14,7 +14,7 @@ import { disasm } from '../mips/codec.ts';
 import { harnessJit, type CustomJitSources } from '../kernel/harness/index.ts';
 import { HARNESS_CORPORA, kernelBoundCorpus } from '../kernel/harness/mainline.ts';
 import type { CorpusName } from '../verify/corpus/index.ts';
-import { corpusBinding, defaultHelpers } from '../verify/jit-runner.ts';
+import { corpusBinding } from '../verify/jit-runner.ts';
 import { renderDesign, RENDERED, type Rendered } from './index.ts';
 import { stageHarnessTree } from './files.ts';
 
@@ -109,7 +109,7 @@ export function stageRendered(treeDir: string, design?: Design): { dir: string; 
 
 export async function harnessCheck(treeDir: string, configs: readonly Config[], opts: HarnessCheckOptions = {}): Promise<HarnessCheckReport> {
   const corpora = opts.corpora ?? HARNESS_CORPORA;
-  const binding = opts.binding ?? corpusBinding(defaultHelpers());
+  const binding = opts.binding ?? corpusBinding();
   const { dir: stage, rendered, cleanup } = stageRendered(treeDir, opts.design);
   const kcalls = [...rendered.kcalls];
   const report: HarnessCheckReport = { programs: 0, identical: 0, differing: 0, declined: 0, skipped: 0, configs: {}, examples: [] };

@@ -10,7 +10,7 @@ import { defaultHelpers, type Helper } from '../bpf/helpers.ts';
 import { Simulator } from '../mips/sim.ts';
 import { SP } from '../mips/regs.ts';
 import { halves, type Design } from '../jit/design.ts';
-import { jit, type JitImage } from '../jit/core.ts';
+import { jit, JitDecline } from '../jit/core.ts';
 import { blindConstants } from '../jit/blind.ts';
 import { KERNEL_FUNCTIONS, defaultBinding, symbolAddress, type Binding } from '../jit/binding.ts';
 import { bindTailCalls } from './corpus/model.ts';
@@ -35,6 +35,11 @@ export interface JitRunContext {
   budget?: number;
   /** Blind constants first (`--harden`), with random numbers from this seed. */
   hardenSeed?: number;
+  /**
+   * Images made elsewhere (the host harness running real kernel C), instead of the
+   * model's: the words for a program built for `base`, or a reason the JIT refused it.
+   */
+  imageFor?: (p: Program, base: number) => Uint32Array | { refused: string };
 }
 
 /** Kernel helper names the runner binds, by helper id (the interpreter's stubs). */
@@ -42,9 +47,21 @@ export function helperSymbol(h: Helper): string {
   return `bpf_${h.name}`;
 }
 
-/** A binding with addresses for the kernel functions and for every helper in `helpers`. */
-export function corpusBinding(helpers: ReadonlyMap<number, Helper>): Binding {
-  return defaultBinding([...helpers.values()].map(helperSymbol));
+/**
+ * The helper table of a corpus program: the interpreter's stubs, with bpf_test_func at
+ * the id its tree gives it (test_bpf uses `__BPF_FUNC_MAX_ID`).
+ */
+export function helpersFor(prog: Pick<TestProgram, 'helpers'>): Map<number, Helper> {
+  return defaultHelpers(prog.helpers?.find((h) => h.name === 'test_func')?.id);
+}
+
+/**
+ * One binding for every corpus program: the kernel functions and every helper stub,
+ * bpf_test_func included (its symbol does not depend on its id), plus `extra` helpers.
+ */
+export function corpusBinding(extra: ReadonlyMap<number, Helper> = new Map()): Binding {
+  const names = new Set([...defaultHelpers(-1).values(), ...extra.values()].map(helperSymbol));
+  return defaultBinding([...names]);
 }
 
 /**
@@ -66,11 +83,24 @@ export function bindHelperCalls<P extends Program>(prog: P, helpers: ReadonlyMap
 export interface Machine {
   sim: Simulator;
   memory: ConcreteMemory;
-  images: JitImage[];
+  images: Uint32Array[];
   /** Entry of the program under test. */
   entry: number;
   /** Index of the program under test in `images`. */
   self: number;
+}
+
+/**
+ * The programs whose images a run of `prog` needs, in image order (image k is built for
+ * imageBase + k * LAYOUT.imageStride): `prog` alone, or for tail calls every program of
+ * its prog array, bound to the array's address.
+ */
+export function imagePrograms(prog: TestProgram): TestProgram[] {
+  const targets = prog.tailCallTargets;
+  if (!targets) return [prog];
+  const members = [...new Set(targets.filter((t): t is TestProgram => t !== null))];
+  if (!members.some((m) => m.id === prog.id)) members.unshift(prog);
+  return bindTailCalls(members, LAYOUT.progArray);
 }
 
 /** JIT `prog` (and its tail-call targets) and set up a simulator that can run it. */
@@ -82,23 +112,25 @@ export function loadMachine(prog: TestProgram, rc: JitRunContext, helpers: Reado
   memory.map('stack', LAYOUT.stackTop - LAYOUT.stackBytes, new Uint8Array(LAYOUT.stackBytes));
 
   // Tail calls: every program of the array gets its own image and struct bpf_prog.
-  let programs: TestProgram[] = [prog];
+  const programs = imagePrograms(prog);
   const targets = prog.tailCallTargets;
-  if (targets) {
-    const members = [...new Set(targets.filter((t): t is TestProgram => t !== null))];
-    if (!members.includes(prog)) members.unshift(prog);
-    programs = bindTailCalls(members, LAYOUT.progArray);
-  }
   const images = programs.map((p, k) => {
     const base = (binding.imageBase + k * LAYOUT.imageStride) >>> 0;
     const bound = bindHelperCalls(p, helpers, binding);
     const input = rc.hardenSeed === undefined ? bound : blindConstants(bound, rc.hardenSeed);
-    const img = jit(input, { design, config, binding: { ...binding, imageBase: base } });
-    const bytes = new Uint8Array(img.words.length * 4 || 4);
+    let words: Uint32Array;
+    if (rc.imageFor) {
+      const got = rc.imageFor(input, base);
+      if (!(got instanceof Uint32Array)) throw new JitDecline(p.id, 0, '-', got.refused);
+      words = got;
+    } else {
+      words = jit(input, { design, config, binding: { ...binding, imageBase: base } }).words;
+    }
+    const bytes = new Uint8Array(words.length * 4 || 4);
     const view = new DataView(bytes.buffer);
-    img.words.forEach((w, i) => view.setUint32(4 * i, w, config.endian === 'le'));
+    words.forEach((w, i) => view.setUint32(4 * i, w, config.endian === 'le'));
     memory.map(`image:${p.id}`, base, bytes, false);
-    return img;
+    return words;
   });
   if (targets) mapProgArray(memory, rc, programs, targets);
   const self = programs.findIndex((p) => p.id === prog.id);
@@ -206,7 +238,7 @@ export function runTestJit(prog: TestProgram, rc: JitRunContext, helpers: Readon
   }
   const before = m.sim.steps;
   const out = runSubtests(prog, rc.config.endian, (ctx) => runOnce(m, ctx, rc.budget));
-  return { ...out, steps: m.sim.steps - before, words: m.images[m.self]!.words.length };
+  return { ...out, steps: m.sim.steps - before, words: m.images[m.self]!.length };
 }
 
 /**

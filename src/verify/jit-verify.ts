@@ -3,11 +3,10 @@
 // test runner expects. A program the design declines is a failure with the design's
 // reason (the counts name them, so a preset's pass rate says what it lacks).
 import type { Config } from '../config.ts';
-import { defaultHelpers } from '../bpf/helpers.ts';
 import type { TestProgram } from '../bpf/program.ts';
 import type { Design } from '../jit/design.ts';
 import { runTestInterp } from './interp-runner.ts';
-import { corpusBinding, runTestJit } from './jit-runner.ts';
+import { corpusBinding, helpersFor, runTestJit } from './jit-runner.ts';
 import { ResultCollector, type VerifyResult } from './results.ts';
 
 export interface VerifyJitOptions {
@@ -50,9 +49,9 @@ export async function verifyJit(opts: VerifyJitOptions): Promise<JitVerifyResult
           results.skip(cfg.id, prog.id, prog.skip);
           continue;
         }
-        const helpers = defaultHelpers(prog.helpers?.find((h) => h.name === 'test_func')?.id);
+        const helpers = helpersFor(prog);
         const interp = runTestInterp(prog, cfg.endian, { budget: opts.budget });
-        const jitted = runTestJit(prog, { design: opts.design, config: cfg, binding: corpusBinding(helpers), budget: opts.budget, hardenSeed: opts.hardenSeed }, helpers);
+        const jitted = runTestJit(prog, { design: opts.design, config: cfg, binding: corpusBinding(), budget: opts.budget, hardenSeed: opts.hardenSeed }, helpers);
         if (!interp.ok) {
           results.fail({ id: prog.id, config: cfg.id, expected: interp.expected, got: interp.got, reason: `interpreter: ${interp.reason}` });
         } else if (!jitted.ok) {

@@ -24,7 +24,7 @@ import { differing, writeRendered } from '../../src/render/files.ts';
 import { harnessCheck, renderedSources, stageRendered } from '../../src/render/harness-check.ts';
 import { renderDesign, RENDERED } from '../../src/render/index.ts';
 import { defaultTreeDir, importCorpus } from '../../src/verify/corpus/index.ts';
-import { corpusBinding, defaultHelpers } from '../../src/verify/jit-runner.ts';
+import { corpusBinding } from '../../src/verify/jit-runner.ts';
 
 const TREE = process.env.JITGEN_TEST_TREE ?? defaultTreeDir;
 const haveTree = existsSync(join(TREE, 'arch/mips/net/bpf_jit_comp32.c'));
@@ -166,7 +166,7 @@ describe.skipIf(!haveTree)('rendered kernel C', () => {
       // JEQ r1, 0 backwards over the body: the inverse branch around a j
       { id: 'backward jeq', insns: [ins(0xb7, 0, 0, 0, 0), ...body, ins(0x15, 1, 0, -(body.length + 1)), ins(0x95)], verifierZext: false, stackDepth: 0 },
     ];
-    const binding = corpusBinding(defaultHelpers());
+    const binding = corpusBinding();
     const staged = stageRendered(TREE);
     try {
       for (const id of ['be-r2', 'le-r6'] as const) {

@@ -7,7 +7,8 @@ import type { Config, ConfigId } from '../../config.ts';
 import { InputError } from '../../errors.ts';
 import type { Binding } from '../../jit/binding.ts';
 import { bindTailCalls, encodedInsns, loadCorpus, type CorpusName } from '../../verify/corpus/index.ts';
-import { bindHelperCalls, corpusBinding, defaultHelpers, LAYOUT } from '../../verify/jit-runner.ts';
+import { bindHelperCalls, corpusBinding, helpersFor, imagePrograms, LAYOUT, runTestJit } from '../../verify/jit-runner.ts';
+import { jitgen } from '../../jit/designs/jitgen.ts';
 import { buildHarness } from './build.ts';
 import { harnessJit } from './run.ts';
 
@@ -20,6 +21,12 @@ export interface ProgramResult {
   words: number;
   /** Mainline's message when it refuses (e.g. "unknown opcode d7"). */
   error?: string;
+  /** The image run in the simulator gave what test_bpf expects (JITed programs only). */
+  passed?: boolean;
+  /** MIPS instructions the image executed over all its sub-tests (kernel calls: one each). */
+  steps?: number;
+  /** Why it failed, when it did. */
+  reason?: string;
 }
 
 export interface ConfigResult {
@@ -30,6 +37,10 @@ export interface ConfigResult {
   skipped: number;
   /** Words of all JITed images. */
   words: number;
+  /** JITed programs whose image gave test_bpf's expected result in the simulator. */
+  passed: number;
+  /** JITed programs whose image gave a wrong result (mainline's miscompiles). */
+  failed: number;
   results: ProgramResult[];
 }
 
@@ -70,12 +81,11 @@ export function kernelBoundCorpus(
   binding: Binding,
   corpusCacheRoot?: string,
 ): { programs: TestProgram[]; skips: TestProgram[] } {
-  const helpers = defaultHelpers();
   let progs = loadCorpus(treeDir, corpus, config.endian, corpusCacheRoot ? { cacheRoot: corpusCacheRoot } : {});
   const skips = progs.filter((p) => p.skip);
   progs = progs.filter((p) => !p.skip);
   if (corpus === 'tail_calls') progs = bindTailCalls(progs, LAYOUT.progArray);
-  return { programs: progs.map((p) => (callsHelpers(p) ? bindHelperCalls(p, helpers, binding) : p)), skips };
+  return { programs: progs.map((p) => (callsHelpers(p) ? bindHelperCalls(p, helpersFor(p), binding) : p)), skips };
 }
 
 export async function mainlineReport(treeDir: string, configs: readonly Config[], opts: MainlineOptions = {}): Promise<MainlineReport> {
@@ -83,7 +93,7 @@ export async function mainlineReport(treeDir: string, configs: readonly Config[]
   for (const c of corpora) {
     if (!HARNESS_CORPORA.includes(c)) throw new InputError(`corpus '${c}' is not supported by the harness yet (use ${HARNESS_CORPORA.join(', ')})`);
   }
-  const binding = opts.binding ?? corpusBinding(defaultHelpers());
+  const binding = opts.binding ?? corpusBinding();
   const report: MainlineReport = { jit: 'mainline', programs: 0, jited: 0, refused: 0, skipped: 0, configs: {}, skips: [], unbound: [] };
   const skipIds = new Map<string, string>();
   const unbound = new Set<string>();
@@ -101,18 +111,45 @@ export async function mainlineReport(treeDir: string, configs: readonly Config[]
       for (const s of got.skips) skipIds.set(s.id, s.skip!);
     }
     opts.progress?.(`harness: ${config.id}: JITing ${programs.length} programs with mainline's JIT`);
+    // each image runs in the simulator as it arrives (then its words are dropped); the
+    // programs of a tail-call array are built at the bases the runner places them at
+    const rc = { design: jitgen, config, binding };
+    const members = new Map<string, number>();
+    for (const p of programs) {
+      if (p.tailCallTargets) imagePrograms(p).forEach((m, k) => members.set(m.id, k));
+    }
+    const bases = programs.map((p) => (binding.imageBase + (members.get(p.id) ?? 0) * LAYOUT.imageStride) >>> 0);
+    const outcomes = new Map<string, { passed: boolean; steps?: number; reason?: string }>();
+    const kept = new Map<string, Uint32Array>();
+    const run = (p: TestProgram, imageFor: (q: { id: string }) => Uint32Array | { refused: string }): void => {
+      const o = runTestJit(p, { ...rc, imageFor }, helpersFor(p));
+      outcomes.set(p.id, o.ok ? { passed: true, steps: o.steps } : { passed: false, steps: o.steps, reason: o.reason });
+    };
     const images = await harnessJit(treeDir, 'mainline', config, programs, binding, {
-      keepWords: false,
+      imageBases: bases,
       cacheRoot: opts.cacheRoot,
       progress: opts.progress,
       onBuild: (b) => b.unbound.forEach((u) => unbound.add(u)),
+      onImage: (img, i) => {
+        const p = programs[i]!;
+        if (!img.jited || !img.words) return;
+        if (members.has(p.id)) kept.set(p.id, img.words);
+        else run(p, () => img.words!);
+        img.words = undefined;
+      },
     });
-    const r: ConfigResult = { programs: images.length, jited: 0, refused: 0, skipped, words: 0, results: [] };
+    for (const p of programs) {
+      if (members.has(p.id) && kept.has(p.id)) run(p, (q) => kept.get(q.id) ?? { refused: `no image for ${q.id}` });
+    }
+    const r: ConfigResult = { programs: images.length, jited: 0, refused: 0, skipped, words: 0, passed: 0, failed: 0, results: [] };
     for (const img of images) {
       if (img.jited) {
+        const o = outcomes.get(img.id)!;
         r.jited++;
         r.words += img.size;
-        r.results.push({ id: img.id, jited: true, words: img.size });
+        if (o.passed) r.passed++;
+        else r.failed++;
+        r.results.push({ id: img.id, jited: true, words: img.size, passed: o.passed, steps: o.steps, ...(o.reason ? { reason: o.reason } : {}) });
       } else {
         r.refused++;
         r.results.push({ id: img.id, jited: false, words: 0, error: img.error! });
@@ -120,7 +157,7 @@ export async function mainlineReport(treeDir: string, configs: readonly Config[]
     }
     // time goes to the progress line only: the report itself is deterministic
     const seconds = Math.round((performance.now() - started) / 100) / 10;
-    opts.progress?.(`harness: ${config.id}: ${r.jited} JITed, ${r.refused} refused, ${r.words} words (${seconds} s)`);
+    opts.progress?.(`harness: ${config.id}: ${r.jited} JITed (${r.passed} pass, ${r.failed} fail in the simulator), ${r.refused} refused, ${r.words} words (${seconds} s)`);
     report.configs[config.id] = r;
     report.programs += r.programs;
     report.jited += r.jited;
