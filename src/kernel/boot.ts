@@ -159,15 +159,12 @@ function isInterleaved(line: string): boolean {
 export function parseBootLog(text: string): BootLog {
   const out: BootLog = { failures: [], poweredOff: false };
   let suite: SuiteName = 'test_bpf';
-  let current: { index: number; text: string; suite: SuiteName } | undefined;
+  let current: { index: number; name: string; detail: string; suite: SuiteName } | undefined;
   const finish = (): void => {
     if (!current) return;
-    const split = VERDICT.exec(current.text);
-    const name = (split ? current.text.slice(0, split.index) : current.text).trim();
-    const detail = split ? current.text.slice(split.index + 1).trim() : '';
-    if (FAILED.test(detail)) {
-      out.failures.push({ id: `${current.suite}:${current.index}:${name}`, suite: current.suite, index: current.index, name, detail });
-    }
+    const { suite: s, index, name } = current;
+    const detail = current.detail.trim();
+    if (FAILED.test(detail)) out.failures.push({ id: `${s}:${index}:${name}`, suite: s, index, name, detail });
     current = undefined;
   };
   for (const line of logLines(text)) {
@@ -181,7 +178,16 @@ export function parseBootLog(text: string): BootLog {
     const test = TEST_LINE.exec(line);
     if (test) {
       finish();
-      current = { index: Number(test[1]), text: test[2]!, suite };
+      // The name is the `#N` line up to the verdict; when another message interrupted the
+      // line (the JIT's "unknown opcode d7"), the whole line, and what follows is detail.
+      const first = test[2]!;
+      const split = VERDICT.exec(first);
+      current = {
+        index: Number(test[1]),
+        name: (split ? first.slice(0, split.index) : first).trim(),
+        detail: split ? first.slice(split.index + 1) : '',
+        suite,
+      };
       continue;
     }
     const tail = /^test_bpf: test_tail_calls: Summary: /.test(line) ? SUMMARY.exec(line) : null;
@@ -197,7 +203,7 @@ export function parseBootLog(text: string): BootLog {
       continue;
     }
     if (!out.panic && /Kernel panic|Oops\b|Unable to handle kernel|BUG: /.test(line)) out.panic = line.trim();
-    if (current && !isInterleaved(line)) current.text += ` ${line.trim()}`;
+    if (current && !isInterleaved(line)) current.detail += ` ${line.trim()}`;
   }
   finish();
   return out;

@@ -87,13 +87,13 @@ export async function bootTest(tree: string, config: Config, opts: BootTestOptio
     result.error = `kernel build failed (${build.log})${why ? `: ${why}` : ''}`;
     return done();
   }
-  progress(`[${config.id}] initramfs: /init (${config.isa}, ${config.endian}) + test_bpf.ko`);
+  progress(`[${target.id}] initramfs: /init (${config.isa}, ${config.endian}) + test_bpf.ko`);
   const init = buildInit(config, join(bootDir, 'init'));
   const initrd = packInitramfs(genInitCpio(tree, build.dir), { init, modules: [{ name: 'test_bpf.ko', path: build.testBpfModule }] }, join(bootDir, 'initramfs.cpio'));
   const qemu = qemuCommand(config, build.vmlinux, initrd, kernelCommandLine({ jitDump: opts.jitDump }));
   const timeoutSeconds = opts.timeoutSeconds ?? 900;
-  progress(`[${config.id}] boot: ${qemu.cmd} ${qemu.args.join(' ')} (limit ${timeoutSeconds}s, log ${result.log})`);
-  const run = await runQemu(qemu, { timeoutSeconds, logFile: result.log, label: `${config.id} boot`, progress, tickSeconds: opts.tickSeconds });
+  progress(`[${target.id}] boot: ${qemu.cmd} ${qemu.args.join(' ')} (limit ${timeoutSeconds}s, log ${result.log})`);
+  const run = await runQemu(qemu, { timeoutSeconds, logFile: result.log, label: `${target.id} boot`, progress, tickSeconds: opts.tickSeconds });
   const parsed = parseBootLog(run.text);
   result.boot = { seconds: run.seconds, timedOut: run.timedOut, poweredOff: parsed.poweredOff, status: run.status };
   if (parsed.main) Object.assign(result, { passed: parsed.main.passed, failed: parsed.main.failed, jited: parsed.main.jited, total: parsed.main.total });
@@ -113,7 +113,7 @@ export async function bootTest(tree: string, config: Config, opts: BootTestOptio
       result.jitDumps.comparison = await compareDumpsWithHarness(tree, config, dumps, build.systemMap, { jit: opts.compareWith, progress });
     }
   }
-  progress(`[${config.id}] boot done in ${run.seconds}s: ${summaryText(result)}`);
+  progress(`[${target.id}] boot done in ${run.seconds}s: ${summaryText(result)}`);
   return done();
 }
 

@@ -4,6 +4,7 @@
 // base is not in the log (%p hashes it), and MIPS `j` encodes absolute address bits, so
 // an image whose only differences are `j` words with one consistent offset gives away
 // its base: the harness then JITs it again at that base and must match word for word.
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Config } from '../config.ts';
 import { bindingFromSystemMap, DEFAULT_OFFSETS, DEFAULT_IMAGE_BASE, type Binding, type StructOffsets } from '../jit/binding.ts';
 import { corpusBinding } from '../verify/jit-runner.ts';
@@ -78,9 +79,22 @@ function sameWords(a: readonly number[], b: ArrayLike<number>): boolean {
   return true;
 }
 
+/**
+ * A 32-bit MIPS kernel's System.map prints addresses sign-extended to 64 bits
+ * (`ffffffff801a5778 T __bpf_call_base`); bindingFromSystemMap reads 8-digit addresses,
+ * so the map is rewritten beside the original with the upper half dropped.
+ */
+export function systemMap32(systemMap: string): string {
+  const text = readFileSync(systemMap, 'utf8');
+  if (!/^ffffffff[0-9a-f]{8} /m.test(text)) return systemMap;
+  const out = `${systemMap}.32`;
+  writeFileSync(out, text.replace(/^ffffffff([0-9a-f]{8}) /gm, '$1 '));
+  return out;
+}
+
 /** The binding of a booted build: its System.map's addresses over the corpus defaults. */
 export function bootBinding(systemMap: string, offsets: StructOffsets = DEFAULT_OFFSETS): Binding {
-  const fromMap = bindingFromSystemMap(systemMap, offsets, DEFAULT_IMAGE_BASE);
+  const fromMap = bindingFromSystemMap(systemMap32(systemMap), offsets, DEFAULT_IMAGE_BASE);
   const defaults = corpusBinding();
   return { ...fromMap, symbols: new Map([...defaults.symbols, ...fromMap.symbols]) };
 }

@@ -14,7 +14,7 @@ import { bootTestPassed, type BootTestResult } from '../../src/kernel/boottest.t
 import { buildInit, genInitCpio, initramfsList, packInitramfs } from '../../src/kernel/initramfs.ts';
 import { kconfigEdits, mips64Target, parseDotConfig, scriptsConfigArgs, targetById, targetFor, unmetEdits } from '../../src/kernel/kconfig.ts';
 import { repoRoot } from '../../src/paths.ts';
-import { inferImageBase } from '../../src/kernel/dumpcompare.ts';
+import { bootBinding, inferImageBase } from '../../src/kernel/dumpcompare.ts';
 import { buildReportText, buildTargets } from '../../src/kernel/checkbuild.ts';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'jitgen-boot-'));
@@ -157,6 +157,10 @@ const LOG = [
   'JIT code: 00000000: 27 bd ff f0 af be 00 0c 03 e0 00 08 00 00 00 00',
   'jited:1 300 PASS',
   '[    5.123456] test_bpf: #5 spaces in name  here jited:0 100 FAIL (2 times)',
+  // as booted mainline 6.12 printed it: the JIT's message between name and verdict
+  'test_bpf: #313 BSWAP 16: 0x0123456789abcdef -> 0xefcd ',
+  'unknown opcode d7',
+  'FAIL to select_runtime err=-524',
   "test_bpf: Summary: 1027 PASSED, 23 FAILED, [1026/1026 JIT'ed]",
   'jitgen-init: finit_module returned -22',
   'jitgen-init: delete_module returned -2',
@@ -184,10 +188,12 @@ describe('serial log', () => {
       'test_bpf:2:ALU_MOVSX | BPF_B',
       'test_bpf:3:LD_IND byte default X',
       'test_bpf:5:spaces in name  here',
+      'test_bpf:313:BSWAP 16: 0x0123456789abcdef -> 0xefcd',
       'tail_calls:1:Tail call 2',
     ]);
     expect(r.failures[0]!.detail).toBe('jited:1 ret 0 != 2 (0x0 != 0x2)FAIL (1 times)');
     expect(r.failures[2]!.detail).toBe('FAIL to prog_create err=-22 len=3');
+    expect(r.failures[4]!.detail).toBe('unknown opcode d7 FAIL to select_runtime err=-524');
   });
 
   test('a boot that died has no summary and names the panic', () => {
@@ -249,6 +255,18 @@ describe('image base from j words', () => {
     expect(inferImageBase([addiu + 1, 0x08008010], [addiu, 0x08004010], 0xc0010000)).toBeUndefined();
     expect(inferImageBase([0x08008010, 0x08009014], [0x08004010, 0x08004014], 0xc0010000)).toBeUndefined();
     expect(inferImageBase([addiu], [addiu], 0xc0010000)).toBeUndefined();
+  });
+});
+
+describe('System.map of a 32-bit build', () => {
+  test('sign-extended 64-bit addresses (as a 6.12 Malta build writes them) bind as 32-bit', () => {
+    const dir = tmp();
+    const map = join(dir, 'System.map');
+    writeFileSync(map, 'ffffffff801a5778 T __bpf_call_base\nffffffff801b0000 T div64_u64\nffffffff8012abcd t jit_mod64\n');
+    const b = bootBinding(map);
+    expect(b.callBase).toBe(0x801a5778);
+    expect(b.symbols.get('div64_u64')).toBe(0x801b0000);
+    expect(b.symbols.get('jit_mod64')).toBe(0x8012abcd);
   });
 });
 
