@@ -67,7 +67,8 @@ export function defaultBinding(extra: readonly string[] = []): Binding {
 export function bindingFromSystemMap(path: string, offsets: StructOffsets, imageBase = DEFAULT_IMAGE_BASE): Binding {
   const symbols = new Map<string, number>();
   for (const line of readFileSync(path, 'utf8').split('\n')) {
-    const m = /^([0-9a-f]{8}) \w (\S+)$/.exec(line);
+    // 32-bit MIPS maps print addresses sign-extended to 64 bits (ffffffff801a5778)
+    const m = /^(?:[0-9a-f]{8})?([0-9a-f]{8}) \w (\S+)$/.exec(line);
     if (m) symbols.set(m[2]!, parseInt(m[1]!, 16));
   }
   const callBase = symbols.get('__bpf_call_base');
