@@ -53,6 +53,12 @@ export interface Design {
    * of core.ts compiles the design (jitgen and tony).
    */
   compile?: (prog: Program, opts: JitOptions) => JitImage;
+  /**
+   * Opcodes the design refuses whatever their operands, with the reason (a preset whose
+   * counterpart lacked them: ISA v4 BSWAP, MEMSX loads, JMP32 JA). Checked by the shared
+   * core before routing; absent or empty, every routed opcode is compiled.
+   */
+  refusedOpcodes?: ReadonlyArray<{ codes: readonly number[]; why: string }>;
 }
 
 /** Low and high MIPS register of BPF register `r` for byte order `endian`. */
