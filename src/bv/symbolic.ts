@@ -137,19 +137,26 @@ export async function makeSymbolic(): Promise<Symbolic> {
 
   async function prove(claim: SymBool, assumptions: SymBool[] = [], timeoutMs = 30_000): Promise<ProofResult> {
     const solver = new ctx.Solver();
-    solver.set('timeout', timeoutMs);
-    for (const a of assumptions) solver.add(a);
-    solver.add(ctx.Not(claim));
-    const r = await solver.check();
-    if (r === 'unsat') return { status: 'proved' };
-    if (r === 'unknown') return { status: 'unknown', reason: solver.reasonUnknown() };
-    const m = solver.model();
-    const model: Record<string, bigint> = {};
-    for (const [n, v] of names) {
-      const val = m.eval(v, true);
-      model[n] = numeral(val);
+    // released at once: the WASM heap is only reclaimed when JS collects the wrapper,
+    // which a run of thousands of proofs outpaces
+    try {
+      solver.set('timeout', timeoutMs);
+      for (const a of assumptions) solver.add(a);
+      solver.add(ctx.Not(claim));
+      const r = await solver.check();
+      if (r === 'unsat') return { status: 'proved' };
+      if (r === 'unknown') return { status: 'unknown', reason: solver.reasonUnknown() };
+      const m = solver.model();
+      const model: Record<string, bigint> = {};
+      for (const [n, v] of names) {
+        const val = m.eval(v, true);
+        model[n] = numeral(val);
+      }
+      m.release();
+      return { status: 'failed', model };
+    } finally {
+      solver.release();
     }
-    return { status: 'failed', model };
   }
 
   return { bv, ctx, fresh, memory, prove };

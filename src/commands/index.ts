@@ -12,6 +12,7 @@ import { register as uasmCheck } from './uasm.ts';
 import { register as check } from './check.ts';
 import { register as bootTest } from './boot-test.ts';
 import { register as render } from './render.ts';
+import { register as prove } from './prove.ts';
 
 export type Register = (program: Command) => void;
 
@@ -28,4 +29,5 @@ export const commands: Register[] = [
   check,
   bootTest,
   render,
+  prove,
 ];

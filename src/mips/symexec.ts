@@ -9,7 +9,7 @@
 import { concrete, type Num } from '../bv/concrete.ts';
 import type { BitVec, ByteOrder, Memory, Width } from '../bv/types.ts';
 import type { Symbolic, SymBool, SymBV } from '../bv/symbolic.ts';
-import { Machine, MipsFault } from './machine.ts';
+import { Machine, MipsFault, type Decoded } from './machine.ts';
 import { decodedFor } from './sim.ts';
 import type { Isa, MipsFaultKind } from './state.ts';
 
@@ -24,8 +24,11 @@ export interface SymbolicRunOptions<V, B> {
   hooks: ConstantHooks<V, B>;
   isa: Isa;
   endian: ByteOrder;
-  /** The code: concrete words at `base` (the path leaves when pc is outside them). */
-  code: { base: number; words: readonly number[] };
+  /** The code: concrete words at `base` (the path leaves when pc is outside them).
+   *  `decoded`, when given, replaces the words: one runnable instruction per word slot,
+   *  so a prover can run table instructions whose immediates are terms (see
+   *  src/verify/prove/operands.ts); `words` is then ignored. */
+  code: { base: number; words: readonly number[]; decoded?: readonly Decoded<V, B>[] };
   entry?: number;
   /** Initial GPRs (index 0 ignored); missing ones are zero. */
   regs?: readonly (V | undefined)[];
@@ -37,6 +40,12 @@ export interface SymbolicRunOptions<V, B> {
   forkMemory?: (m: Memory<V>) => Memory<V>;
   /** Steps per path before it ends with status 'budget' (default 10000). */
   maxSteps?: number;
+  /**
+   * Whether an `sc` finds its link intact, beyond the address check: a fresh condition per
+   * call models another CPU or an exception breaking the link, so the retry path of an
+   * ll/sc loop is explored too. Default: the link always holds.
+   */
+  linkHolds?: () => B;
 }
 
 export interface SymbolicPath<V, B> {
@@ -161,9 +170,15 @@ class SymMachine<V, B> extends Machine<V, B> {
     memory: Memory<V>,
     private readonly hooks: ConstantHooks<V, B>,
     private readonly faults: ConditionalFault<B>[],
+    private readonly linkHolds?: () => B,
   ) {
     super(bv, isa, endian, memory);
     this.condition = bv.T;
+  }
+
+  override linked(addr: V): B {
+    const ok = super.linked(addr);
+    return this.linkHolds ? this.bv.band(ok, this.linkHolds()) : ok;
   }
 
   protected decide(c: B): boolean {
@@ -188,7 +203,7 @@ class SymMachine<V, B> extends Machine<V, B> {
   }
 
   fork(memory: Memory<V>): SymMachine<V, B> {
-    const m = new SymMachine(this.bv, this.isa, this.endian, memory, this.hooks, this.faults);
+    const m = new SymMachine(this.bv, this.isa, this.endian, memory, this.hooks, this.faults, this.linkHolds);
     m.copyFrom(this);
     m.condition = this.condition;
     m.trace = [...this.trace];
@@ -208,11 +223,11 @@ export function runSymbolic<V, B>(opts: SymbolicRunOptions<V, B>): SymbolicRunRe
   const fork = opts.forkMemory ?? defaultFork;
   const maxSteps = opts.maxSteps ?? 10000;
   const { base, words } = opts.code;
-  const decoded = words.map((w) => decodedFor<V, B>(w, opts.isa));
+  const decoded = opts.code.decoded ?? words.map((w) => decodedFor<V, B>(w, opts.isa));
   const faults: ConditionalFault<B>[] = [];
   const paths: SymbolicPath<V, B>[] = [];
 
-  const first = new SymMachine(bv, opts.isa, opts.endian, opts.memory, opts.hooks, faults);
+  const first = new SymMachine(bv, opts.isa, opts.endian, opts.memory, opts.hooks, faults, opts.linkHolds);
   opts.regs?.forEach((v, i) => v !== undefined && first.w(i, v));
   first.setHiLo(opts.hi, opts.lo);
   first.pc = opts.entry ?? base;
@@ -232,7 +247,7 @@ export function runSymbolic<V, B>(opts: SymbolicRunOptions<V, B>): SymbolicRunRe
         break;
       }
       const i = (m.pc - base) / 4;
-      if (!Number.isInteger(i) || i < 0 || i >= words.length) {
+      if (!Number.isInteger(i) || i < 0 || i >= decoded.length) {
         finish(m, 'exit', { exitPc: m.pc, exitTarget: bv.lit(32, m.pc) });
         break;
       }

@@ -1,0 +1,225 @@
+// The core's own sequences, proved on the words the JIT core really emits (src/jit/core.ts
+// compiles two small programs; the image runs on the symbolic MIPS machine):
+//  - prologue + epilogue: every callee-saved register and sp come back, control returns
+//    to ra, R0's low word is in v0, and the tail-call counter is initialised;
+//  - a helper call: R1-R5 where the O32 ABI wants the helper's five 64-bit arguments;
+//  - the tail-call sequence, entered where a tail call enters (the counter symbolic in the
+//    caller's frame): it jumps to prog->bpf_func + skip exactly when index < max_entries,
+//    the counter is positive and the slot is not NULL; the counter is counted down when
+//    (and only when) the index and counter checks pass; callee-saved registers, sp and the
+//    context (R1's low word) are as on entry; otherwise it falls through to the next
+//    instruction (here: r0 = 1; exit, back to ra).
+import type { SymBool, SymBV, Symbolic } from '../../bv/symbolic.ts';
+import { SymbolicMemory } from '../../bv/symbolic.ts';
+import * as op from '../../bpf/opcodes.ts';
+import type { Insn } from '../../bpf/opcodes.ts';
+import type { Config } from '../../config.ts';
+import { defaultBinding } from '../../jit/binding.ts';
+import { jit } from '../../jit/core.ts';
+import { halves, type Design } from '../../jit/design.ts';
+import { REG_NAMES, RA, SP, T8, V0 } from '../../mips/regs.ts';
+import { runSymbolic, z3Hooks } from '../../mips/symexec.ts';
+import { decode } from '../../mips/codec.ts';
+import type { Obligation } from './obligation.ts';
+import { solve } from './solve.ts';
+
+const MOV64_X = op.ALU64 | op.MOV | op.X;
+const EXIT: Insn = { code: op.JMP | op.EXIT, dst: 0, src: 0, off: 0, imm: 0 };
+/** Bytes below sp the frame may use, assumed disjoint from the bpf_array and bpf_prog. */
+const FRAME_SPAN = 0x1000;
+/** O32 callee-saved registers (s0-s7, gp, fp): the ABI's list, not the design's. */
+const O32_CALLEE_SAVED = [16, 17, 18, 19, 20, 21, 22, 23, 28, 30];
+
+interface Claim {
+  what: string;
+  holds: SymBool;
+}
+
+export async function proveCoreSequences(sym: Symbolic, design: Design, config: Config, timeoutMs: number): Promise<Obligation[]> {
+  return [
+    await provePrologueEpilogue(sym, design, config, timeoutMs),
+    ...(await proveTailCall(sym, design, config, timeoutMs)),
+    await proveHelperCall(sym, design, config, timeoutMs),
+  ];
+}
+
+/**
+ * `call helper`: when control reaches the helper, R1 and R2 are its first two 64-bit
+ * arguments (a0-a1, a2-a3 as O32 pairs) and R3-R5 are in the O32 argument slots at
+ * sp+16, +24, +32 in the target's byte order; ra returns into the program.
+ */
+async function proveHelperCall(sym: Symbolic, design: Design, config: Config, timeoutMs: number): Promise<Obligation> {
+  const t0 = Date.now();
+  const bv = sym.bv;
+  const binding = defaultBinding();
+  const helperOffset = 0x1230;
+  const insns: Insn[] = [{ code: op.JMP | op.CALL, dst: 0, src: 0, off: 0, imm: helperOffset }, EXIT];
+  const img = jit({ id: 'helper_call', insns, verifierZext: false, stackDepth: 0 }, { design, config, binding });
+  const regs = initialRegs(sym, 'core_hc');
+  const run = runSymbolic({
+    bv, hooks: z3Hooks(sym), isa: config.isa, endian: config.endian,
+    code: { base: binding.imageBase, words: [...img.words] },
+    regs, memory: new SymbolicMemory(sym.ctx, sym.memory('core_hc_mem').bytes, 32),
+  });
+  const helper = (binding.callBase + helperOffset) >>> 0;
+  const claims: Claim[] = [];
+  const o32 = (first: number, second: number) => (config.endian === 'be' ? { hi: first, lo: second } : { lo: first, hi: second });
+  for (const p of run.paths) {
+    const on = (what: string, c: SymBool) => claims.push({ what, holds: bv.bor(bv.bnot(p.condition), c) });
+    if (p.status !== 'exit' || p.exitPc !== helper) {
+      on(`control reaches the helper (${p.fault?.message ?? `left at ${p.exitPc?.toString(16) ?? 'a computed address'}`})`, bv.F);
+      continue;
+    }
+    const value = (r: number) => {
+      const h = halves(design, r, config.endian);
+      return bv.concat(32, p.regs[h.hi]!, 32, p.regs[h.lo]!);
+    };
+    const pairOf = (h: { lo: number; hi: number }) => bv.concat(32, p.regs[h.hi]!, 32, p.regs[h.lo]!);
+    on('R1 is the first argument (a0-a1)', bv.eq(64, pairOf(o32(4, 5)), value(1)));
+    on('R2 is the second argument (a2-a3)', bv.eq(64, pairOf(o32(6, 7)), value(2)));
+    for (const r of [3, 4, 5]) {
+      const at = bv.add(32, p.regs[SP]!, bv.lit(32, 16 + 8 * (r - 3)));
+      on(`R${r} is in its O32 argument slot`, bv.eq(64, p.memory.load(32, at, 8, config.endian), value(r)));
+    }
+    on('ra returns into the program', bv.band(bv.ule(32, bv.lit(32, binding.imageBase), p.regs[RA]!), bv.ult(32, p.regs[RA]!, bv.lit(32, binding.imageBase + 4 * img.words.length))));
+  }
+  for (const f of run.faults) claims.push({ what: `no ${f.kind} fault: ${f.message}`, holds: bv.bnot(f.condition) });
+  const res = await check(sym, claims, [bv.eq(32, bv.and(32, regs[SP]!, bv.lit(32, 7)), bv.lit(32, 0))], timeoutMs);
+  return { name: 'core: helper call argument placement', config: config.id, path: `${run.paths.length} path(s)`, ...res, ms: Date.now() - t0 };
+}
+
+function initialRegs(sym: Symbolic, prefix: string): SymBV[] {
+  const regs: SymBV[] = [sym.bv.lit(32, 0)];
+  for (let r = 1; r < 32; r++) regs.push(sym.fresh(`${prefix}_${REG_NAMES[r]}`, 32));
+  return regs;
+}
+
+async function check(sym: Symbolic, claims: Claim[], assume: SymBool[], timeoutMs: number): Promise<Pick<Obligation, 'status' | 'reason'>> {
+  const bv = sym.bv;
+  if (claims.length === 0) return { status: 'failed', reason: 'no path to check' };
+  const r = await solve(sym, claims.map((c) => c.holds).reduce((a, b) => bv.band(a, b)), assume, timeoutMs);
+  if (r.status !== 'failed') return { status: r.status, reason: r.reason };
+  for (const c of claims) {
+    const one = await solve(sym, c.holds, assume, timeoutMs);
+    if (one.status === 'failed') return { status: 'failed', reason: `${c.what} (counterexample: ${JSON.stringify(Object.fromEntries(Object.entries(one.model!).filter(([k]) => k.startsWith('core_')).map(([k, v]) => [k, `0x${v.toString(16)}`])))})` };
+  }
+  return { status: 'failed', reason: 'the conjunction fails' };
+}
+
+/** A program that uses R6-R9 and R10, so the prologue saves every callee-saved home. */
+async function provePrologueEpilogue(sym: Symbolic, design: Design, config: Config, timeoutMs: number): Promise<Obligation> {
+  const t0 = Date.now();
+  const bv = sym.bv;
+  const insns: Insn[] = [
+    { code: MOV64_X, dst: 6, src: 1, off: 0, imm: 0 },
+    { code: MOV64_X, dst: 7, src: 1, off: 0, imm: 0 },
+    { code: MOV64_X, dst: 8, src: 6, off: 0, imm: 0 },
+    { code: MOV64_X, dst: 9, src: 10, off: 0, imm: 0 },
+    { code: MOV64_X, dst: 0, src: 9, off: 0, imm: 0 },
+    EXIT,
+  ];
+  const binding = defaultBinding();
+  const img = jit({ id: 'prologue', insns, verifierZext: false, stackDepth: 16 }, { design, config, binding });
+  const regs = initialRegs(sym, 'core_pe');
+  const sp0 = regs[SP]!;
+  const run = runSymbolic({
+    bv, hooks: z3Hooks(sym), isa: config.isa, endian: config.endian,
+    code: { base: binding.imageBase, words: [...img.words] },
+    regs, memory: new SymbolicMemory(sym.ctx, sym.memory('core_pe_mem').bytes, 32),
+  });
+  const claims: Claim[] = [];
+  const r0 = halves(design, 0, config.endian);
+  for (const p of run.paths) {
+    const on = (what: string, c: SymBool) => claims.push({ what, holds: bv.bor(bv.bnot(p.condition), c) });
+    if (p.status !== 'exit' || !p.exitTarget) {
+      on(`no fault (${p.fault?.message ?? p.status})`, bv.F);
+      continue;
+    }
+    on('returns to ra', bv.eq(32, p.exitTarget, regs[RA]!));
+    on('sp restored', bv.eq(32, p.regs[SP]!, sp0));
+    for (const r of O32_CALLEE_SAVED) on(`${REG_NAMES[r]} restored`, bv.eq(32, p.regs[r]!, regs[r]!));
+    on('v0 holds R0 (R0 = R10 here: the frame pointer the prologue set up)', bv.eq(32, p.regs[V0]!, p.regs[r0.lo]!));
+    on('the tail-call counter is initialised in the caller\'s frame', bv.eq(32, p.memory.load(32, sp0, 4, config.endian), bv.lit(32, op.MAX_TAIL_CALL_CNT)));
+  }
+  for (const f of run.faults) claims.push({ what: `no ${f.kind} fault: ${f.message}`, holds: bv.bnot(f.condition) });
+  const assume = [bv.eq(32, bv.and(32, sp0, bv.lit(32, 7)), bv.lit(32, 0))];
+  const res = await check(sym, claims, assume, timeoutMs);
+  return { name: 'core: prologue and epilogue', config: config.id, path: `${run.paths.length} path(s), ${img.words.length} words`, ...res, ms: Date.now() - t0 };
+}
+
+/** `bpf_tail_call(ctx, array, index); r0 = 1; exit`, entered where a tail call enters. */
+async function proveTailCall(sym: Symbolic, design: Design, config: Config, timeoutMs: number): Promise<Obligation[]> {
+  const t0 = Date.now();
+  const bv = sym.bv;
+  const insns: Insn[] = [
+    { code: op.JMP | op.CALL, dst: 0, src: 0, off: 0, imm: op.FUNC_TAIL_CALL },
+    { code: op.ALU64 | op.MOV | op.K, dst: 0, src: 0, off: 0, imm: 1 },
+    EXIT,
+  ];
+  const binding = defaultBinding();
+  const { offsets } = binding;
+  const img = jit({ id: 'tail_call', insns, verifierZext: false, stackDepth: 0 }, { design, config, binding });
+  const regs = initialRegs(sym, 'core_tc');
+  const sp0 = regs[SP]!;
+  const memory = new SymbolicMemory(sym.ctx, sym.memory('core_tc_mem').bytes, 32);
+  const order = config.endian;
+  const w = (addr: SymBV) => new SymbolicMemory(sym.ctx, memory.bytes, 32).load(32, addr, 4, order);
+  const k = (n: number) => bv.lit(32, n);
+  const ary = regs[halves(design, 2, config.endian).lo]!;
+  const index = regs[halves(design, 3, config.endian).lo]!;
+  const counter = w(sp0);
+  const maxEntries = w(bv.add(32, ary, k(offsets.arrayMaxEntries)));
+  const slot = bv.add(32, bv.add(32, ary, k(offsets.arrayPtrs)), bv.shl(32, index, k(2)));
+  const prog = w(slot);
+  const func = w(bv.add(32, prog, k(offsets.progBpfFunc)));
+  const inBounds = bv.ult(32, index, maxEntries);
+  const counterOk = bv.slt(32, k(0), counter);
+  const goes = bv.band(bv.band(inBounds, counterOk), bv.bnot(bv.eq(32, prog, k(0))));
+
+  const run = runSymbolic({
+    bv, hooks: z3Hooks(sym), isa: config.isa, endian: config.endian,
+    code: { base: binding.imageBase, words: [...img.words] },
+    entry: binding.imageBase + img.tailCallSkip,
+    regs, memory,
+  });
+  const jrT8 = binding.imageBase + 4 * [...img.words].findIndex((word) => {
+    const i = decode(word, config.isa);
+    return i?.op === 'jr' && i.args[0] === T8;
+  });
+  const r1 = halves(design, 1, config.endian);
+  const claims: Claim[] = [];
+  for (const p of run.paths) {
+    const on = (what: string, c: SymBool) => claims.push({ what, holds: bv.bor(bv.bnot(p.condition), c) });
+    if (p.status !== 'exit' || !p.exitTarget) {
+      on(`no fault (${p.fault?.message ?? p.status})`, bv.F);
+      continue;
+    }
+    const tail = p.trace.includes(jrT8);
+    const stored = p.memory.load(32, sp0, 4, order);
+    on('sp restored', bv.eq(32, p.regs[SP]!, sp0));
+    for (const r of O32_CALLEE_SAVED) on(`${REG_NAMES[r]} restored`, bv.eq(32, p.regs[r]!, regs[r]!));
+    if (tail) {
+      on('a tail call happens only when index < max_entries, the counter is positive and the slot is set', goes);
+      on('it jumps to prog->bpf_func past the skipped prologue', bv.eq(32, p.exitTarget, bv.add(32, func, k(img.tailCallSkip))));
+      on('the counter is counted down', bv.eq(32, stored, bv.sub(32, counter, k(1))));
+      on('R1 (the context) goes along', bv.eq(32, p.regs[r1.lo]!, regs[r1.lo]!));
+      on('ra is the caller\'s', bv.eq(32, p.regs[RA]!, regs[RA]!));
+    } else {
+      on('no tail call only when a check fails', bv.bnot(goes));
+      on('returns to ra', bv.eq(32, p.exitTarget, regs[RA]!));
+      on('r0 = 1 afterwards', bv.eq(32, p.regs[V0]!, k(1)));
+      on('the counter is counted down exactly when index and counter checks pass', bv.eq(32, stored, bv.ite(bv.band(inBounds, counterOk), bv.sub(32, counter, k(1)), counter)));
+    }
+  }
+  for (const f of run.faults) claims.push({ what: `no ${f.kind} fault: ${f.message}`, holds: bv.bnot(f.condition) });
+  // the kernel's objects: aligned, and not inside the program's frame or the caller's home area
+  const outside = (a: SymBV, n: number) => bv.band(bv.ule(32, k(16), bv.sub(32, a, sp0)), bv.ule(32, k(FRAME_SPAN + n), bv.sub(32, sp0, a)));
+  const aligned = (a: SymBV, n: number) => bv.eq(32, bv.and(32, a, k(n - 1)), k(0));
+  const assume = [
+    aligned(sp0, 8), aligned(ary, 8), aligned(prog, 8),
+    outside(ary, offsets.arrayPtrs + 4), outside(slot, 4), outside(prog, offsets.progBpfFunc + 4),
+    bv.ule(32, sp0, k(0xf0000000)), bv.ule(32, k(FRAME_SPAN * 2), sp0),
+  ];
+  const res = await check(sym, claims, assume, timeoutMs);
+  return [{ name: 'core: tail-call sequence (bounds, counter, target)', config: config.id, path: `${run.paths.length} path(s)`, ...res, ms: Date.now() - t0 }];
+}
