@@ -3,11 +3,13 @@
 import { benchInterp } from './interp.ts';
 import { benchMips } from './mips.ts';
 import { benchJit } from './jit.ts';
+import { benchProve } from './prove.ts';
 
 const sections: [string, () => Promise<string[]>][] = [
   ['reference interpreter (BPF insns/s over test_bpf)', () => benchInterp()],
   ['MIPS simulator vs QEMU user mode (same loop)', () => benchMips()],
   ['JIT model (BPF insns compiled/s, test_bpf)', () => benchJit()],
+  ['proofs (time for the whole plan set)', () => benchProve()],
 ];
 
 const only = process.argv[2];
