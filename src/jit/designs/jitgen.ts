@@ -3,8 +3,9 @@
 // word; AX in gp:at) because that map lets helper calls take R1/R2 in place and keeps R6-R9
 // in callee-saved registers; its plans are our own.
 import type { Design } from '../design.ts';
+import { MAINLINE_HOMES } from './homes.ts';
 import type { Plan } from '../dsl.ts';
-import { A0, A1, A2, A3, AT, FP, GP, RA, S0, S1, S2, S3, S4, S5, S6, S7, T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, V0, V1, ZERO } from '../../mips/regs.ts';
+import { S0, S1, S2, S3, S4, S5, S6, S7, T8, T9, GP, FP, RA } from '../../mips/regs.ts';
 import { commonPlans } from '../plans/common.ts';
 import { alu32Plans } from '../plans/alu32.ts';
 import { alu64Plans } from '../plans/alu64.ts';
@@ -28,21 +29,7 @@ export const jitgen: Design = {
     'R10 in fp with zero as its high word, AX in gp:at, t6:t7 as a 64-bit temporary and t8/t9 as ' +
     'scratch. The tail-call counter lives in the O32 home area of the caller\'s frame. 64-bit ' +
     'division and atomics call kernel functions; 32-bit atomics are native ll/sc.',
-  regs: [
-    { pair: [V0, V1] },
-    { pair: [A0, A1] },
-    { pair: [A2, A3] },
-    { pair: [T0, T1] },
-    { pair: [T2, T3] },
-    { pair: [T4, T5] },
-    { pair: [S0, S1] },
-    { pair: [S2, S3] },
-    { pair: [S4, S5] },
-    { pair: [S6, S7] },
-    { lo: FP, hi: ZERO },
-    { pair: [GP, AT] },
-    { pair: [T6, T7] },
-  ],
+  regs: MAINLINE_HOMES,
   scratch: [T8, T9],
   calleeSaved: [S0, S1, S2, S3, S4, S5, S6, S7, GP, FP, RA],
   conventions: {

@@ -4,7 +4,8 @@
 // emit what mainline emits, operation by operation, and its pass driver is mainline's
 // (plans/johan/core.ts), so images equal the real C's word for word in the host harness.
 import type { Design } from '../design.ts';
-import { A0, A1, A2, A3, AT, FP, GP, RA, S0, S1, S2, S3, S4, S5, S6, S7, T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, V0, V1, ZERO } from '../../mips/regs.ts';
+import { MAINLINE_HOMES } from './homes.ts';
+import { S0, S1, S2, S3, S4, S5, S6, S7, T8, T9, GP, FP, RA } from '../../mips/regs.ts';
 import { planMap } from './jitgen.ts';
 import { commonPlans } from '../plans/johan/common.ts';
 import { aluPlans } from '../plans/johan/alu.ts';
@@ -19,21 +20,7 @@ export const johan: Design = {
     '(R0 v0:v1, R1-R2 a0-a3, R3-R5 t0-t5, R6-R9 s0-s7), R10 in fp with zero as its high word, ' +
     'AX in gp:at, t6:t7 as the 64-bit temporary, t8/t9 scratch; no stack scratch. Modelled on the ' +
     'tree\'s bpf_jit_comp{,32}.c, passes included, and checked word for word against that C.',
-  regs: [
-    { pair: [V0, V1] },
-    { pair: [A0, A1] },
-    { pair: [A2, A3] },
-    { pair: [T0, T1] },
-    { pair: [T2, T3] },
-    { pair: [T4, T5] },
-    { pair: [S0, S1] },
-    { pair: [S2, S3] },
-    { pair: [S4, S5] },
-    { pair: [S6, S7] },
-    { lo: FP, hi: ZERO },
-    { pair: [GP, AT] },
-    { pair: [T6, T7] },
-  ],
+  regs: MAINLINE_HOMES,
   scratch: [T8, T9],
   calleeSaved: [S0, S1, S2, S3, S4, S5, S6, S7, GP, FP, RA],
   conventions: {
