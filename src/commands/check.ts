@@ -13,6 +13,9 @@ import type { CorpusName } from '../verify/corpus/index.ts';
 import { buildReportText, buildTargets, checkBuild } from '../kernel/checkbuild.ts';
 import { harnessCheck, harnessCheckText } from '../render/harness-check.ts';
 import { designByName } from '../render/index.ts';
+import { checkpatchSeries, checkpatchText } from '../kernel/checkpatch.ts';
+import { patchesDir } from '../paths.ts';
+import { join } from 'node:path';
 
 export interface CheckOptions {
   build?: boolean;
@@ -27,6 +30,9 @@ export interface CheckOptions {
   json?: boolean;
   tree?: string;
   design?: string;
+  checkpatch?: boolean;
+  patches?: string;
+  version?: string;
 }
 
 interface Mode {
@@ -34,6 +40,14 @@ interface Mode {
   matches: (o: CheckOptions) => boolean;
   /** Runs it; returns the exit status. */
   run: (o: CheckOptions, configs: Config[]) => Promise<number>;
+}
+
+/** --checkpatch runs beside another mode (e.g. with --build); its own exit status. */
+async function runCheckpatch(o: CheckOptions): Promise<number> {
+  const dir = join(o.patches ?? patchesDir, `v${o.version ?? '1'}`);
+  const report = checkpatchSeries(resolveTree(o.tree), dir);
+  process.stdout.write(o.json ? `${JSON.stringify({ checkpatch: report }, null, 2)}\n` : checkpatchText(report));
+  return report.ok ? 0 : 1;
 }
 
 const progress = (m: string): void => {
@@ -103,6 +117,9 @@ export function register(program: Command): void {
     .command('check')
     .description('check JIT C against outside references: the rendered C against the model (--harness), mainline (--harness --mainline)')
     .option('--build', 'cross-build the tree (make W=1 vmlinux modules) per configuration and MIPS64; exit 1 on a failure or a warning in arch/mips/net')
+    .option('--checkpatch', "scripts/checkpatch.pl --strict on every patch of patches/vN; exit 1 on any error, warning or check")
+    .option('--patches <dir>', 'with --checkpatch: where the series versions are (default patches/)')
+    .option('--version <n>', 'with --checkpatch: the series version to check (default 1)')
     .option('--no-mips64', 'with --build: skip the MIPS64 (Malta, 64-bit R2) build')
     .option('--harness', "run kernel JIT C in the host harness (gcc -m32, the tree's uasm, jitgen's shims)")
     .option('--mainline', "with --harness: the tree's own, unmodified MIPS32 JIT (bpf_jit_comp.c + bpf_jit_comp32.c)")
@@ -116,8 +133,12 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExamples:\n  jitgen check --harness\n  jitgen check --harness --configs be-r2 --corpus tail_calls --json\n  jitgen check --harness --mainline\n  jitgen check --harness --mainline --configs be-r2 --corpus test_bpf --json\n')
     .action(async (opts: CheckOptions) => {
       const mode = MODES.find((m) => m.matches(opts));
-      if (!mode) throw new UsageError('nothing to check: give --harness (rendered C vs the model) or --harness --mainline');
-      const status = await mode.run(opts, configsFromOptions(opts));
+      if (!mode && !opts.checkpatch) {
+        throw new UsageError('nothing to check: give --harness, --harness --mainline, --build or --checkpatch');
+      }
+      let status = 0;
+      if (opts.checkpatch) status = Math.max(status, await runCheckpatch(opts));
+      if (mode) status = Math.max(status, await mode.run(opts, configsFromOptions(opts)));
       process.exitCode = status;
     });
 }

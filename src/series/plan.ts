@@ -22,7 +22,15 @@ function message(name: string, data: Record<string, string>): string {
   } catch {
     throw new InputError(`${path}: template missing`);
   }
-  return Handlebars.compile(text, { noEscape: true, strict: true })(data);
+  return rewrap(Handlebars.compile(text, { noEscape: true, strict: true })(data));
+}
+
+/** Re-wrap prose paragraphs at 72 columns; indented blocks (tables) stay as they are. */
+function rewrap(text: string): string {
+  return text
+    .split(/\n{2,}/)
+    .map((para) => (/^\s/m.test(para) ? para : wrap(para)))
+    .join('\n\n');
 }
 
 /** Wrap prose at 72 columns, as commit messages are. */
@@ -50,7 +58,8 @@ export function measuredMatrix(design: string): string {
   const lines: string[] = [];
   const v = loadResult<JitVerifyResult>(`verify-${design}`);
   if (v) {
-    lines.push(`  ${v.command}:`);
+    const corpora = v.command.match(/--corpus\s+(\S+)/)?.[1] ?? 'test_bpf,tail_calls';
+    lines.push(`  jitgen verify --design ${design} (${corpora.split(',').join(', ')}):`);
     for (const [id, c] of Object.entries(v.result.configs)) {
       lines.push(`    ${id}: ${c!.passed} passed, ${c!.failed} failed, ${c!.skipped} skipped (classic BPF)`);
     }
