@@ -1,0 +1,2 @@
+/* jitgen harness shim: everything the JIT needs of <linux/cacheflush.h> is in jitgen/kernel.h. */
+#include <jitgen/kernel.h>
