@@ -210,9 +210,9 @@ function callAssumptions(sym: Symbolic, inp: Inputs, pre: Pre): SymBool[] {
   const sp = inp.mipsRegs[SP]!;
   const out = [bv.eq(32, bv.and(32, sp, bv.lit(32, 7)), bv.lit(32, 0))];
   if (pre.access) {
-    // [addr, addr + size) and [sp, sp + OUTGOING) are disjoint
+    // [addr, addr + size) and [sp, sp + OUTGOING) are disjoint: each starts outside the other
     const { addr, size } = pre.access;
-    out.push(bv.bor(bv.ule(32, bv.lit(32, OUTGOING_BYTES), bv.sub(32, addr, sp)), bv.ule(32, bv.lit(32, size), bv.sub(32, sp, addr))));
+    out.push(bv.band(bv.ule(32, bv.lit(32, OUTGOING_BYTES), bv.sub(32, addr, sp)), bv.ule(32, bv.lit(32, size), bv.sub(32, sp, addr))));
   }
   return out;
 }
