@@ -100,25 +100,9 @@ export const movN: Plan = plan('movn_r', 'rd = (rt != 0) ? rs : rd, on any ISA',
   ], [emit('movn', rparam('rd'), rparam('rs'), rparam('rt'))]),
 ]);
 
-/** rd = rt == 0 ? rs : rd. */
-export const movZ: Plan = plan('movz_r', 'rd = (rt == 0) ? rs : rd, on any ISA', [
-  { name: 'rd', type: 'reg' },
-  { name: 'rs', type: 'reg' },
-  { name: 'rt', type: 'reg' },
-  { name: 'tmp', type: 'reg' },
-], [
-  when(isR6, [
-    emit('selnez', rparam('rd'), rparam('rd'), rparam('rt')),
-    emit('seleqz', rparam('tmp'), rparam('rs'), rparam('rt')),
-    emit('or', rparam('rd'), rparam('rd'), rparam('tmp')),
-  ], [emit('movz', rparam('rd'), rparam('rs'), rparam('rt'))]),
-]);
 
 export function movn(rd: RegExpr, rs: RegExpr, rt: RegExpr, tmp: RegExpr): Stmt {
   return call('movn_r', regArg(rd), regArg(rs), regArg(rt), regArg(tmp));
-}
-export function movz(rd: RegExpr, rs: RegExpr, rt: RegExpr, tmp: RegExpr): Stmt {
-  return call('movz_r', regArg(rd), regArg(rs), regArg(rt), regArg(tmp));
 }
 
 /** Zero the high word after a 32-bit operation, unless the verifier inserts zext itself. */
@@ -131,6 +115,6 @@ export function sextHi(pair: string): Stmt {
   return emit('sra', hi(pair), lo(pair), 31);
 }
 
-export const commonPlans: Plan[] = [movI, movN, movZ];
+export const commonPlans: Plan[] = [movI, movN];
 
 export { lit, note };
