@@ -6,6 +6,8 @@ import { UsageError } from '../errors.ts';
 import { resolveTree } from '../kernel/tree.ts';
 import { bootTest, bootTestPassed, summaryText, type BootTestResult } from '../kernel/boottest.ts';
 import { formatElapsed } from '../kernel/build.ts';
+import { patchedTreeSources } from '../render/harness-check.ts';
+import { recordBoot } from '../series/records.ts';
 
 export interface BootTestCliOptions {
   configs?: string;
@@ -59,6 +61,18 @@ function text(results: BootTestResult[]): string {
   return `${lines.join('\n')}\n`;
 }
 
+function imagesOf(r: BootTestResult): { compared: number; equal: number; differ: number } | null {
+  const c = r.jitDumps?.comparison;
+  return c ? { compared: c.compared, equal: c.equal + c.equalAtInferredBase, differ: c.mismatches.length } : null;
+}
+
+/** Keep the summary for the series' cover letter, with the commit that was booted. */
+async function record(tree: string, opts: BootTestCliOptions, results: BootTestResult[]): Promise<void> {
+  const name = `boot-test${opts.mainline ? '-mainline' : ''}${opts.jitDump ? '-jit-dump' : ''}`;
+  const configs = Object.fromEntries(results.map((r) => [r.config, { summary: summaryText(r), passed: bootTestPassed(r), images: imagesOf(r) }]));
+  await recordBoot(tree, name, configs);
+}
+
 export function register(program: Command): void {
   program
     .command('boot-test')
@@ -81,9 +95,13 @@ export function register(program: Command): void {
       const configs = configsFromOptions(opts);
       const timeoutSeconds = timeoutOf(opts);
       const results: BootTestResult[] = [];
-      // Only mainline's C is known here; the series will pass its rendered sources.
-      const compareWith = opts.jitDump && opts.mainline ? ('mainline' as const) : undefined;
-      for (const c of configs) results.push(await bootTest(tree, c, { timeoutSeconds, jitDump: opts.jitDump, compareWith, progress }));
+      for (const c of configs) {
+        // the dumped images are compared with the same tree's C in the host harness:
+        // mainline's bpf_jit_comp*.c, or the series' ebpf_jit_*.c
+        const compareWith = !opts.jitDump ? undefined : opts.mainline ? ('mainline' as const) : patchedTreeSources(tree, c);
+        results.push(await bootTest(tree, c, { timeoutSeconds, jitDump: opts.jitDump, compareWith, progress }));
+      }
+      await record(tree, opts, results);
       if (opts.json) {
         const configsOut = Object.fromEntries(results.map((r) => [r.config, r]));
         process.stdout.write(`${JSON.stringify({ tree, configs: configsOut }, null, 2)}\n`);

@@ -16,6 +16,7 @@ import { designByName } from '../render/index.ts';
 import { checkpatchSeries, checkpatchText } from '../kernel/checkpatch.ts';
 import { patchesDir } from '../paths.ts';
 import { join } from 'node:path';
+import { recordBuild, recordCheckpatch, recordHarness, recordMainline } from '../series/records.ts';
 
 export interface CheckOptions {
   build?: boolean;
@@ -47,6 +48,7 @@ async function runCheckpatch(o: CheckOptions): Promise<number> {
   const dir = join(o.patches ?? patchesDir, `v${o.version ?? '1'}`);
   const report = checkpatchSeries(resolveTree(o.tree), dir);
   process.stdout.write(o.json ? `${JSON.stringify({ checkpatch: report }, null, 2)}\n` : checkpatchText(report));
+  recordCheckpatch(report);
   return report.ok ? 0 : 1;
 }
 
@@ -74,6 +76,7 @@ const MODES: Mode[] = [
         progress: (m) => progress(`check --build: ${m}`),
       });
       process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : buildReportText(report));
+      await recordBuild(report);
       return report.ok ? 0 : 1;
     },
   },
@@ -82,6 +85,7 @@ const MODES: Mode[] = [
     run: async (o, configs) => {
       const report = await mainlineReport(resolveTree(o.tree), configs, { corpora: corporaOf(o), progress });
       process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : mainlineText(report));
+      recordMainline(report);
       // Refusals are a fact about mainline being measured, not a failure of the check.
       return 0;
     },
@@ -92,6 +96,7 @@ const MODES: Mode[] = [
       const design = designByName(o.design ?? 'jitgen');
       const report = await harnessCheck(resolveTree(o.tree), configs, { corpora: corporaOf(o), design, progress });
       process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : harnessCheckText(report));
+      recordHarness(design.name, report);
       return report.differing ? 1 : 0;
     },
   },

@@ -17,6 +17,7 @@ interface PatchOpts {
   author?: string;
   to: string[];
   cc: string[];
+  getMaintainer?: boolean;
 }
 
 const collect = (v: string, acc: string[]): string[] => [...acc, v];
@@ -33,11 +34,13 @@ export function register(program: Command): void {
     .option('--author <who>', 'Signed-off-by identity "Name <mail>" (default: the tree\'s git identity)')
     .option('--to <addr>', 'To: address (repeatable)', collect, [])
     .option('--cc <addr>', 'Cc: address (repeatable)', collect, [])
+    .option('--get-maintainer', "add the tree's scripts/get_maintainer.pl recipients: maintainers To:, the rest Cc:")
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  jitgen patch --series --author "Jane Doe <jane@example.org>"\n' +
         '  jitgen patch --series --version 2 --to linux-mips@vger.kernel.org\n' +
+        '  jitgen patch --series --get-maintainer\n' +
         '\nThe commits are made on branch jitgen/series in a worktree under .cache/series;\n' +
         'your checkout, its branches and uncommitted work are not touched. Dates come\n' +
         'from the base commit (or SOURCE_DATE_EPOCH): the same inputs give the same\n' +
@@ -59,6 +62,7 @@ export function register(program: Command): void {
         author: opts.author,
         to: opts.to,
         cc: opts.cc,
+        getMaintainer: opts.getMaintainer,
         coverSubject: cover.subject,
         coverBlurb: cover.blurb,
         progress: (m) => process.stderr.write(`patch: ${m}\n`),

@@ -2,7 +2,7 @@
 // -Wextra -Werror against the patched uasm, JITs every corpus program; each image must
 // equal, word for word, what the TS model's jit() makes of the same program with the
 // same binding. Programs the model declines must be refused by the C too.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProgram } from '../bpf/program.ts';
@@ -10,6 +10,7 @@ import type { Config, ConfigId } from '../config.ts';
 import type { Binding } from '../jit/binding.ts';
 import { jit, JitDecline } from '../jit/core.ts';
 import type { Design } from '../jit/design.ts';
+import { InputError } from '../errors.ts';
 import { disasm } from '../mips/codec.ts';
 import { harnessJit, type CustomJitSources } from '../kernel/harness/index.ts';
 import { HARNESS_CORPORA, kernelBoundCorpus } from '../kernel/harness/mainline.ts';
@@ -79,6 +80,18 @@ export function renderedSources(config: Config, kcalls: readonly string[]): Cust
     cflags: [...RENDERED_CFLAGS, `-DCONFIG_CPU_${config.endian === 'be' ? 'BIG' : 'LITTLE'}_ENDIAN`],
     boundLocals: LOCAL_FUNCTIONS.filter((f) => kcalls.includes(f)),
   };
+}
+
+/**
+ * The harness sources of a tree the series was applied to (its worktree, a user's
+ * checkout with the patches): the tree's own ebpf_jit_*.c, with the local kernel
+ * functions it actually defines bound to the binding's addresses.
+ */
+export function patchedTreeSources(treeDir: string, config: Config): CustomJitSources {
+  const comp32 = join(treeDir, RENDERED.comp32);
+  if (!existsSync(comp32)) throw new InputError(`${treeDir}: no ${RENDERED.comp32}: not a tree with the jitgen series applied`);
+  const text = readFileSync(comp32, 'utf8') + readFileSync(join(treeDir, RENDERED.core), 'utf8');
+  return renderedSources(config, LOCAL_FUNCTIONS.filter((f) => text.includes(f)));
 }
 
 function listing(words: Uint32Array, config: Config, base: number, at: number): string[] {

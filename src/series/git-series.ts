@@ -2,8 +2,9 @@
 // user's checkout, its branches and its uncommitted work are never touched. Dates come
 // from the base commit (or SOURCE_DATE_EPOCH), so the same inputs give byte-identical
 // patches.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { InputError, UsageError } from '../errors.ts';
 import { gitAt, type Identity } from '../kernel/git.ts';
 
@@ -23,6 +24,8 @@ export interface SeriesOptions {
   author?: string;
   to: string[];
   cc: string[];
+  /** Add To: (maintainers) and Cc: (reviewers, supporters, lists) from the tree's get_maintainer.pl. */
+  getMaintainer?: boolean;
   coverSubject: string;
   coverBlurb: string;
   progress?: (msg: string) => void;
@@ -59,6 +62,31 @@ async function identity(tree: string, author: string | undefined, date: string):
   return { name, email, date };
 }
 
+/**
+ * get_maintainer.pl's lines (with role statistics) as To: and Cc: lists: maintainers
+ * are addressed, everyone else (supporters, reviewers, mailing lists) copied.
+ */
+export function recipients(output: string): { to: string[]; cc: string[] } {
+  const to: string[] = [];
+  const cc: string[] = [];
+  for (const line of output.split('\n')) {
+    const m = /^(.+?)\s+\(([^:)]+)/.exec(line.trim());
+    if (!m || !m[1]!.includes('@')) continue;
+    (m[2] === 'maintainer' ? to : cc).push(m[1]!);
+  }
+  return { to, cc };
+}
+
+async function maintainersOf(worktree: string, base: string, branch: string, scratch: string): Promise<{ to: string[]; cc: string[] }> {
+  const script = join(worktree, 'scripts/get_maintainer.pl');
+  if (!existsSync(script)) throw new InputError(`${worktree}: no scripts/get_maintainer.pl in this tree (drop --get-maintainer, or give --to/--cc)`);
+  const diff = join(scratch, 'series.diff');
+  writeFileSync(diff, await gitAt(worktree).raw(['diff', `${base}..${branch}`]));
+  const out = execFileSync('perl', [script, '--no-git', '--no-git-fallback', '--no-tree', diff], { cwd: worktree, encoding: 'utf8' });
+  rmSync(diff);
+  return recipients(out);
+}
+
 /** The series' date: SOURCE_DATE_EPOCH, else the base commit's committer date. */
 async function seriesDate(tree: string, base: string): Promise<string> {
   const epoch = process.env.SOURCE_DATE_EPOCH;
@@ -69,9 +97,35 @@ async function seriesDate(tree: string, base: string): Promise<string> {
   return `${(await gitAt(tree).raw(['log', '-1', '--format=%ct', base])).trim()} +0000`;
 }
 
+/** Is a process with this id running? */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Scratch and old copies an interrupted run left beside outDir (their process is gone). */
+function removeStale(outDir: string): void {
+  const parent = dirname(outDir);
+  if (!existsSync(parent)) return;
+  const mine = new RegExp(`^${basename(outDir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(tmp|old)-(\\d+)$`);
+  for (const name of readdirSync(parent)) {
+    const m = mine.exec(name);
+    if (!m || alive(Number(m[2]))) continue;
+    // a run stopped between moving the old series aside and moving the new one in: the
+    // old series is still the last complete one, so it goes back
+    if (m[1] === 'old' && !existsSync(outDir)) renameSync(join(parent, name), outDir);
+    else rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
 /** Build the commits on a fresh branch in jitgen's worktree and format the patches. */
 export async function writeSeries(commits: readonly SeriesCommit[], opts: SeriesOptions): Promise<SeriesResult> {
   const progress = opts.progress ?? (() => {});
+  removeStale(opts.outDir);
   const tree = gitAt(opts.tree);
   const base = (await tree.revparse(['HEAD'])).trim();
   const date = await seriesDate(opts.tree, base);
@@ -81,10 +135,9 @@ export async function writeSeries(commits: readonly SeriesCommit[], opts: Series
   // since checking out a whole kernel tree takes a minute
   progress(`worktree ${opts.worktree} on branch ${opts.branch} at ${base.slice(0, 12)}`);
   await tree.raw(['worktree', 'prune']);
-  const wt = gitAt(opts.worktree, who);
   if (existsSync(join(opts.worktree, '.git'))) {
-    await wt.raw(['checkout', '--quiet', '--force', '-B', opts.branch, base]);
-    await wt.raw(['clean', '-fdxq']);
+    await gitAt(opts.worktree).raw(['checkout', '--quiet', '--force', '-B', opts.branch, base]);
+    await gitAt(opts.worktree).raw(['clean', '-fdxq']);
   } else {
     rmSync(opts.worktree, { recursive: true, force: true });
     mkdirSync(dirname(opts.worktree), { recursive: true });
@@ -92,6 +145,8 @@ export async function writeSeries(commits: readonly SeriesCommit[], opts: Series
     await tree.raw(['worktree', 'add', '--force', '--quiet', '-B', opts.branch, opts.worktree, base]);
   }
 
+  // a handle only once the directory exists: simple-git refuses a missing one
+  const wt = gitAt(opts.worktree, who);
   const signoff = `Signed-off-by: ${who.name} <${who.email}>`;
   for (const c of commits) {
     progress(`commit: ${c.subject}`);
@@ -114,9 +169,17 @@ export async function writeSeries(commits: readonly SeriesCommit[], opts: Series
   rmSync(scratch, { recursive: true, force: true });
   mkdirSync(scratch, { recursive: true });
   const prefix = opts.version > 1 ? `PATCH v${opts.version}` : 'PATCH';
+  const to = [...opts.to];
+  const cc = [...opts.cc];
+  if (opts.getMaintainer) {
+    progress('recipients from scripts/get_maintainer.pl');
+    const found = await maintainersOf(opts.worktree, base, opts.branch, scratch);
+    to.push(...found.to.filter((a) => !to.includes(a)));
+    cc.push(...found.cc.filter((a) => !to.includes(a) && !cc.includes(a)));
+  }
   const args = ['format-patch', '--quiet', '--cover-letter', `--base=${base}`, `--subject-prefix=${prefix}`, '--no-signature', '-o', scratch];
-  for (const t of opts.to) args.push(`--to=${t}`);
-  for (const c of opts.cc) args.push(`--cc=${c}`);
+  for (const t of to) args.push(`--to=${t}`);
+  for (const c of cc) args.push(`--cc=${c}`);
   args.push(`${base}..${opts.branch}`);
   await wt.raw(args);
   const files = readdirSync(scratch).filter((f) => f.endsWith('.patch')).sort();

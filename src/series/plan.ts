@@ -11,6 +11,7 @@ import type { Rendered } from '../render/index.ts';
 import { loadResult } from '../verify/store.ts';
 import type { JitVerifyResult } from '../verify/jit-verify.ts';
 import type { SeriesCommit } from './git-series.ts';
+import { recordedLines } from './records.ts';
 
 const BPF_REG_NAMES = ['R0', 'R1', 'R2', 'R3', 'R4', 'R5', 'R6', 'R7', 'R8', 'R9', 'R10', 'AX', 'TMP'];
 
@@ -66,10 +67,7 @@ export function measuredMatrix(design: string): string {
   } else {
     lines.push('  (no verify run recorded: run `jitgen verify` before `jitgen patch --series`)');
   }
-  for (const name of ['harness', 'build', 'boot-test']) {
-    const r = loadResult<unknown>(name);
-    if (r) lines.push(`  ${r.command}: see the result it recorded`);
-  }
+  lines.push(...recordedLines(design));
   return lines.join('\n');
 }
 

@@ -1,0 +1,119 @@
+// What the measuring verbs (check --build/--harness/--checkpatch, boot-test) record for
+// the cover letter, and the lines the cover letter quotes from those records. Writing and
+// reading sit together so the two cannot drift apart.
+import type { BuildReport } from '../kernel/checkbuild.ts';
+import type { CheckpatchReport } from '../kernel/checkpatch.ts';
+import type { MainlineReport } from '../kernel/harness/mainline.ts';
+import { gitAt } from '../kernel/git.ts';
+import type { HarnessCheckReport } from '../render/harness-check.ts';
+import { loadResult, saveResult } from '../verify/store.ts';
+
+const commandLine = (): string => `jitgen ${process.argv.slice(2).join(' ')}`;
+
+interface BuildRecord {
+  commit: string;
+  configs: Record<string, { ok: boolean; warnings: number; jitWarnings: number }>;
+}
+interface HarnessRecord {
+  design: string;
+  configs: Record<string, { programs: number; identical: number; differing: number; declined: number }>;
+}
+interface MainlineRecord {
+  configs: Record<string, { jited: number; refused: number; passed: number; failed: number; words: number }>;
+}
+interface CheckpatchRecord {
+  errors: number;
+  warnings: number;
+  checks: number;
+  justified: number;
+}
+export interface BootRecord {
+  commit: string;
+  configs: Record<string, { summary: string; passed: boolean; images: { compared: number; equal: number; differ: number } | null }>;
+}
+
+async function headOf(tree: string): Promise<string> {
+  try {
+    return (await gitAt(tree).revparse(['HEAD'])).trim();
+  } catch {
+    return ''; // not a git tree: the record says so by its empty commit
+  }
+}
+
+export async function recordBuild(r: BuildReport): Promise<void> {
+  const configs = Object.fromEntries(
+    Object.entries(r.configs).map(([id, c]) => [id, { ok: c.ok, warnings: c.warnings.length, jitWarnings: c.jitWarnings }]),
+  );
+  saveResult<BuildRecord>('build', commandLine(), { commit: await headOf(r.tree), configs });
+}
+
+export function recordHarness(design: string, r: HarnessCheckReport): void {
+  const configs = Object.fromEntries(
+    Object.entries(r.configs).map(([id, c]) => [id, { programs: c!.programs, identical: c!.identical, differing: c!.differing, declined: c!.declined }]),
+  );
+  saveResult<HarnessRecord>(`harness-${design}`, commandLine(), { design, configs });
+}
+
+export function recordMainline(r: MainlineReport): void {
+  const configs = Object.fromEntries(
+    Object.entries(r.configs).map(([id, c]) => [id, { jited: c!.jited, refused: c!.refused, passed: c!.passed, failed: c!.failed, words: c!.words }]),
+  );
+  saveResult<MainlineRecord>('harness-mainline', commandLine(), { configs });
+}
+
+export function recordCheckpatch(r: CheckpatchReport): void {
+  const sum = (f: (p: CheckpatchReport['patches'][number]) => number): number => r.patches.reduce((n, p) => n + f(p), 0);
+  saveResult<CheckpatchRecord>('checkpatch', commandLine(), {
+    errors: sum((p) => p.errors),
+    warnings: sum((p) => p.warnings),
+    checks: sum((p) => p.checks),
+    justified: sum((p) => p.justified.length),
+  });
+}
+
+export async function recordBoot(tree: string, name: string, configs: BootRecord['configs']): Promise<void> {
+  saveResult<BootRecord>(name, commandLine(), { commit: await headOf(tree), configs });
+}
+
+const short = (commit: string): string => (commit ? ` at ${commit.slice(0, 12)}` : '');
+
+/** The cover letter's lines for every recorded check and boot (verify is quoted by plan.ts). */
+export function recordedLines(design: string): string[] {
+  const lines: string[] = [];
+  const harness = loadResult<HarnessRecord>(`harness-${design}`);
+  if (harness) {
+    lines.push(`  ${harness.command}:`);
+    for (const [id, c] of Object.entries(harness.result.configs)) {
+      lines.push(`    ${id}: rendered C = model on ${c.identical} of ${c.programs} programs, ${c.differing} differ, ${c.declined} refused by both`);
+    }
+  }
+  const mainline = loadResult<MainlineRecord>('harness-mainline');
+  if (mainline) {
+    lines.push(`  ${mainline.command} (the JIT this series replaces):`);
+    for (const [id, c] of Object.entries(mainline.result.configs)) {
+      lines.push(`    ${id}: ${c.jited} JITed, ${c.passed} right, ${c.failed} wrong, ${c.refused} refused; ${c.words} words`);
+    }
+  }
+  const build = loadResult<BuildRecord>('build');
+  if (build) {
+    lines.push(`  ${build.command}${short(build.result.commit)}:`);
+    for (const [id, c] of Object.entries(build.result.configs)) {
+      lines.push(`    ${id}: ${c.ok ? 'built' : 'FAILED'}, ${c.jitWarnings} warnings in arch/mips/net (${c.warnings} W=1 warnings in all)`);
+    }
+  }
+  const checkpatch = loadResult<CheckpatchRecord>('checkpatch');
+  if (checkpatch) {
+    const c = checkpatch.result;
+    lines.push(`  ${checkpatch.command}: ${c.errors} errors, ${c.warnings} warnings, ${c.checks} checks (${c.justified} justified below)`);
+  }
+  for (const name of ['boot-test', 'boot-test-jit-dump', 'boot-test-mainline', 'boot-test-mainline-jit-dump']) {
+    const boot = loadResult<BootRecord>(name);
+    if (!boot) continue;
+    lines.push(`  ${boot.command}${short(boot.result.commit)}:`);
+    for (const [id, c] of Object.entries(boot.result.configs)) {
+      const images = c.images ? `; dumped images vs harness: ${c.images.equal} of ${c.images.compared} equal, ${c.images.differ} differ` : '';
+      lines.push(`    ${id}: ${c.summary}${images}`);
+    }
+  }
+  return lines;
+}
