@@ -1,5 +1,7 @@
 // `jitgen boot-test`: build a kernel tree per configuration, boot it under QEMU with
 // test_bpf.ko in an initramfs, and report test_bpf's summary lines.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { configsFromOptions } from '../config.ts';
 import { UsageError } from '../errors.ts';
@@ -8,6 +10,7 @@ import { bootTest, bootTestPassed, summaryText, type BootTestResult } from '../k
 import { formatElapsed } from '../kernel/build.ts';
 import { patchedTreeSources } from '../render/harness-check.ts';
 import { recordBoot } from '../series/records.ts';
+import { seriesWorktree } from '../series/paths.ts';
 
 export interface BootTestCliOptions {
   configs?: string;
@@ -25,14 +28,16 @@ const progress = (m: string): void => {
 };
 
 /**
- * The tree to boot: `--tree DIR` (the series' worktree, or with --mainline any unpatched
- * tree), or with --mainline the base tree. The patched series without --tree needs the
- * series issue's worktree, which does not exist yet.
+ * The tree to boot: `--tree DIR` (a tree with the series applied, or with --mainline any
+ * unpatched tree), with --mainline the base tree, else the series' own worktree.
  */
 function treeOf(o: BootTestCliOptions): string {
   if (o.tree) return resolveTree(o.tree);
   if (o.mainline) return resolveTree();
-  throw new UsageError('no patched tree yet: give --mainline (the unpatched base tree) or --tree DIR (a worktree of the series)');
+  if (!existsSync(join(seriesWorktree, '.git'))) {
+    throw new UsageError('no series yet: run `jitgen patch --series` first, or give --tree DIR or --mainline');
+  }
+  return seriesWorktree;
 }
 
 function timeoutOf(o: BootTestCliOptions): number {
@@ -81,14 +86,14 @@ export function register(program: Command): void {
     .option('--isa <list>', 'ISAs (r2,r6), with --endian instead of --configs')
     .option('--endian <list>', 'byte orders (be,le)')
     .option('--mainline', 'the unpatched tree (the base tree, or --tree DIR)')
-    .option('--tree <dir>', 'kernel tree to build and boot (a worktree of the series; with --mainline an unpatched tree)')
+    .option('--tree <dir>', 'kernel tree to build and boot (default: the series worktree of `jitgen patch --series`; with --mainline the base tree)')
     .option('--timeout <seconds>', 'time limit of each boot in seconds (default 900; 2400 with --jit-dump)')
     .option('--jit-dump', 'build without BPF_JIT_ALWAYS_ON, boot with bpf_jit_enable=2 and keep every JIT image from the log')
     .option('--json', 'print JSON: {"configs": {ID: {"passed", "failed", "jited", "total", "tail_calls", "failures", "log", "seconds", ...}}}')
     .addHelpText(
       'after',
       '\nA kernel build takes 6-7 minutes per configuration (reused on the next run); a boot about 2.\n' +
-        'Examples:\n  jitgen boot-test --mainline --configs be-r2\n  jitgen boot-test --mainline --configs be-r2 --jit-dump --json\n',
+        'Examples:\n  jitgen boot-test --configs be-r2\n  jitgen boot-test --mainline --configs be-r2\n  jitgen boot-test --mainline --configs be-r2 --jit-dump --json\n',
     )
     .action(async (opts: BootTestCliOptions) => {
       const tree = treeOf(opts);

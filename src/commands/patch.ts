@@ -2,11 +2,12 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.ts';
-import { cacheDir, patchesDir } from '../paths.ts';
+import { patchesDir } from '../paths.ts';
 import { resolveTree } from '../kernel/tree.ts';
 import { designByName, renderDesign } from '../render/index.ts';
 import { coverLetter, seriesCommits } from '../series/plan.ts';
 import { writeSeries } from '../series/git-series.ts';
+import { seriesBranch, seriesWorktree } from '../series/paths.ts';
 
 interface PatchOpts {
   series?: boolean;
@@ -55,8 +56,8 @@ export function register(program: Command): void {
       const cover = coverLetter(rendered);
       const res = await writeSeries(seriesCommits(rendered), {
         tree,
-        worktree: join(cacheDir, 'series', 'worktree'),
-        branch: 'jitgen/series',
+        worktree: seriesWorktree,
+        branch: seriesBranch,
         outDir: join(opts.out ?? patchesDir, `v${version}`),
         version,
         author: opts.author,
