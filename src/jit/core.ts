@@ -408,7 +408,7 @@ export function tailCallSkip(config: Config): number {
 
 /** C-int plan values become the field values the encoder checks. */
 function normalise(kind: OperandKind | undefined, v: number): number {
-  if (kind === 'simm' || kind === 'broff') return v | 0;
+  if (kind === 'simm' || kind === 'broff' || kind === 'hi16') return v | 0;
   return v >>> 0;
 }
 

@@ -30,8 +30,12 @@ const CONTEXT = 6;
 export interface Difference {
   id: string;
   config: ConfigId;
-  /** words: both JITed, different images; c-refused / model-declined: only one JITed. */
-  kind: 'words' | 'c-refused' | 'model-declined' | 'model-error';
+  /**
+   * words: both JITed, different images; c-refused / model-declined: only one JITed;
+   * c-warned: same words, but the C printed a warning (a uasm field overflow WARNs in the
+   * kernel on every JIT of the program).
+   */
+  kind: 'words' | 'c-refused' | 'model-declined' | 'model-error' | 'c-warned';
   /** Word offset of the first difference (kind 'words'). */
   offset?: number;
   modelWords?: number;
@@ -170,7 +174,8 @@ export async function harnessCheck(treeDir: string, configs: readonly Config[], 
           let at = 0;
           while (at < model.length && at < c.length && model[at] === c[at]) at++;
           if (at === model.length && at === c.length) {
-            count.identical++;
+            if (img.messages) differ({ id: prog.id, config: config.id, kind: 'c-warned', modelWords: model.length, message: img.messages });
+            else count.identical++;
             return;
           }
           const base = binding.imageBase;

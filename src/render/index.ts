@@ -172,7 +172,7 @@ const MACRO_DOCS: Record<string, string> = {
   is_s16: 'The value fits a signed 16-bit immediate field',
   is_u16: 'The value fits an unsigned 16-bit immediate field',
   low16: 'The low halfword of a 32-bit constant, for ori',
-  high16: 'The high halfword of a 32-bit constant, for lui',
+  high16: 'The high halfword of a 32-bit constant, sign-extended as lui takes it',
 };
 
 /** The tree's arch/mips/net/Makefile with 32-bit builds switched to the new files. */

@@ -13,9 +13,13 @@ const _1 = param('_1');
 export const isS16 = macro('is_s16', 1, bin('&&', bin('>=', _0, -0x8000), bin('<=', _0, 0x7fff)));
 /** `imm` fits an unsigned 16-bit immediate field (andi/ori/xori). */
 export const isU16 = macro('is_u16', 1, bin('&&', bin('>=', _0, 0), bin('<=', _0, 0xffff)));
-/** Low and high halfwords of a 32-bit constant, as the field values of ori and lui. */
+/**
+ * Low and high halfwords of a 32-bit constant, as the field values of ori and lui. The
+ * high one is sign-extended: uasm's lui takes a signed 16-bit field and WARNs (at run
+ * time, in the kernel) on 0x8000 and above, though it encodes the same word.
+ */
 export const low16 = macro('low16', 1, bin('&', _0, 0xffff));
-export const high16 = macro('high16', 1, bin('&', bin('>>>', _0, 16), 0xffff));
+export const high16 = macro('high16', 1, bin('>>', _0, 16));
 export const bpfOp = macro('BPF_OP', 1, bin('&', _0, 0xf0));
 export const bpfSize = macro('BPF_SIZE', 1, bin('&', _0, 0x18));
 export const bpfMode = macro('BPF_MODE', 1, bin('&', _0, 0xe0));

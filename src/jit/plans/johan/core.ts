@@ -66,7 +66,7 @@ function popcount(m: number): number {
 const align8 = (n: number): number => (n + 7) & ~7;
 
 function normalise(kind: OperandKind | undefined, v: number): number {
-  if (kind === 'simm' || kind === 'broff') return v | 0;
+  if (kind === 'simm' || kind === 'broff' || kind === 'hi16') return v | 0;
   return v >>> 0;
 }
 
