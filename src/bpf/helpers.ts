@@ -3,6 +3,7 @@
 // A helper not in the table is a clear error at the call, never a silent zero.
 import type { ConcreteMemory } from '../bv/memory.ts';
 import type { ByteOrder } from '../bv/types.ts';
+import { skbView, type SkbView } from './skb.ts';
 
 /** What a helper can see besides its arguments. */
 export interface HelperContext {
@@ -62,8 +63,151 @@ export function defaultHelpers(testFuncId?: number): Map<number, Helper> {
       return BigInt(seed >>> 0);
     },
   });
+  for (const [id, h] of classicCallees()) t.set(id, h);
   if (testFuncId !== undefined) {
     t.set(testFuncId, { name: 'bpf_test_func', call: (args) => testFuncResult(args[0]!) });
   }
   return t;
+}
+
+// Kernel functions that converted classic BPF calls (net/core/filter.c, BPF_EMIT_CALL):
+// not helpers with uapi ids, so they get ids of jitgen's own, above every uapi id; the
+// name is the kernel symbol without its `bpf_` (helperSymbol adds it back, so a
+// System.map binding finds the real function).
+export const CLASSIC_CALLEE_BASE = 0x4a470000;
+export const CLASSIC_CALLEES = [
+  'skb_load_helper_8',
+  'skb_load_helper_16',
+  'skb_load_helper_32',
+  'skb_get_pay_offset',
+  'skb_get_nlattr',
+  'skb_get_nlattr_nest',
+  'get_raw_cpu_id',
+  'user_rnd_u32',
+] as const;
+
+/** The jitgen id of a converted program's callee, by kernel symbol (`bpf_skb_load_helper_8`). */
+export function classicCalleeId(symbol: string): number | undefined {
+  const i = (CLASSIC_CALLEES as readonly string[]).indexOf(symbol.replace(/^bpf_/, ''));
+  return i < 0 ? undefined : CLASSIC_CALLEE_BASE + i;
+}
+
+const EFAULT = 14n;
+const SKF_NET_OFF = -0x100000;
+const SKF_LL_OFF = -0x200000;
+const s32 = (v: bigint): number => Number(BigInt.asIntN(32, v));
+const u32n = (v: bigint): number => Number(v & 0xffffffffn);
+
+/** bpf_skb_load_helper_convert_offset(): negative offsets relative to the headers. */
+function skbOffset(skb: SkbView, offset: number): number | undefined {
+  if (offset >= 0) return offset;
+  if (offset >= SKF_NET_OFF) return offset - SKF_NET_OFF + skb.networkOffset;
+  if (offset >= SKF_LL_OFF && skb.macOffset !== null) return offset - SKF_LL_OFF + skb.macOffset;
+  return undefined;
+}
+
+/**
+ * bpf_skb_load_helper_{8,16,32}(skb, data, headlen, offset): from the linear data when it
+ * holds the bytes, else skb_copy_bits() over linear data and fragment; multi-byte values
+ * are big-endian (network order). -EFAULT (as u64) when out of range.
+ */
+function skbLoad(size: 1 | 2 | 4): Helper['call'] {
+  return (args, { mem, order }) => {
+    const skb = skbView(mem, order, u32n(args[0]!));
+    const data = u32n(args[1]!);
+    const headlen = s32(args[2]!);
+    const off = skbOffset(skb, s32(args[3]!));
+    if (off === undefined) return BigInt.asUintN(64, -EFAULT);
+    let v = 0;
+    if (headlen - off >= size) {
+      for (let i = 0; i < size; i++) v = v * 256 + Number(mem.load(32, data + off + i, 1, order));
+      return BigInt(v);
+    }
+    // skb_copy_bits(): fails when the range leaves the packet
+    if (off > skb.len - size || off < 0) return BigInt.asUintN(64, -EFAULT);
+    for (let i = 0; i < size; i++) v = v * 256 + skb.byte(off + i);
+    return BigInt(v);
+  };
+}
+
+/**
+ * nla_find() over `rem` bytes at packet offset `at`: the offset of the first attribute
+ * of type `type` (flags masked off), or 0. Attribute headers are u16 len, u16 type in the
+ * target's byte order, each attribute aligned to 4 bytes.
+ */
+function nlaFind(skb: SkbView, order: ByteOrder, at: number, rem: number, type: number): number {
+  const u16 = (i: number): number => (order === 'le' ? skb.byte(i) | (skb.byte(i + 1) << 8) : (skb.byte(i) << 8) | skb.byte(i + 1));
+  while (rem >= 4) {
+    const len = u16(at);
+    if (len < 4 || len > rem) return 0; // !nla_ok
+    if ((u16(at + 2) & 0x3fff) === type) return at;
+    const step = (len + 3) & ~3;
+    at += step;
+    rem -= step;
+  }
+  return 0;
+}
+
+/** bpf_skb_get_nlattr / _nest (net/core/filter.c): A = offset of the attribute, or 0. */
+function skbNlattr(nest: boolean): Helper['call'] {
+  return (args, { mem, order }) => {
+    const skb = skbView(mem, order, u32n(args[0]!));
+    const a = u32n(args[1]!);
+    const x = u32n(args[2]!);
+    if (skb.dataLen !== 0 || skb.len < 4 || a > skb.len - 4) return 0n;
+    if (!nest) return BigInt(nlaFind(skb, order, a, skb.len - a, x));
+    const u16 = (i: number): number => (order === 'le' ? skb.byte(i) | (skb.byte(i + 1) << 8) : (skb.byte(i) << 8) | skb.byte(i + 1));
+    const len = u16(a);
+    if (skb.len - a < 4 || len < 4 || len > skb.len - a) return 0n;
+    return BigInt(nlaFind(skb, order, a + 4, len - 4, x));
+  };
+}
+
+/**
+ * skb_get_poff(): the payload offset the flow dissector finds, modelled for IPv4
+ * (skb->protocol ETH_P_IP, header at the network offset): transport offset plus the
+ * transport header (TCP: its data offset, at least 20; UDP/UDP-Lite 8; ICMP/IGMP 8;
+ * DCCP 16; SCTP 12); 0 when the headers are not in the linear data. IPv6 and
+ * encapsulations are not modelled (0).
+ */
+function skbPayOffset(args: readonly bigint[], { mem, order }: HelperContext): bigint {
+  const skb = skbView(mem, order, u32n(args[0]!));
+  const head = skb.len - skb.dataLen;
+  const nh = skb.networkOffset;
+  if (skb.protocol !== 0x0800 || nh + 20 > head) return 0n;
+  const ihl = skb.byte(nh) & 0xf;
+  if (ihl < 5 || skb.byte(nh) >> 4 !== 4) return 0n;
+  const th = nh + ihl * 4;
+  switch (skb.byte(nh + 9)) {
+    case 6:
+      if (th + 20 > head) return BigInt(th);
+      return BigInt(th + Math.max(20, (skb.byte(th + 12) >> 4) * 4));
+    case 17:
+    case 136:
+    case 1:
+    case 2:
+      return BigInt(th + 8);
+    case 33:
+      return BigInt(th + 16);
+    case 132:
+      return BigInt(th + 12);
+    default:
+      return BigInt(th);
+  }
+}
+
+function classicCallees(): Map<number, Helper> {
+  const calls: Record<(typeof CLASSIC_CALLEES)[number], Helper['call']> = {
+    skb_load_helper_8: skbLoad(1),
+    skb_load_helper_16: skbLoad(2),
+    skb_load_helper_32: skbLoad(4),
+    skb_get_pay_offset: skbPayOffset,
+    skb_get_nlattr: skbNlattr(false),
+    skb_get_nlattr_nest: skbNlattr(true),
+    // one simulated CPU
+    get_raw_cpu_id: () => 0n,
+    // prandom_u32_state of a fixed seed would do; a constant keeps runs reproducible
+    user_rnd_u32: () => 0x5eed1234n,
+  };
+  return new Map(CLASSIC_CALLEES.map((name, i) => [CLASSIC_CALLEE_BASE + i, { name, call: calls[name] }]));
 }

@@ -72,6 +72,11 @@ export interface TestProgram extends Program {
   generated?: boolean;
   /** Helper calls (`call imm` with src_reg 0) the program makes, by kernel helper id. */
   helpers?: { name: string; id: number }[];
+  /**
+   * The context R1 points to in sub-test `e`, when the corpus builds one (the classic
+   * corpus: an skb around the test's data); otherwise the runners use `data`.
+   */
+  context?: (e: Expectation) => Uint8Array;
   /** `prog->aux->tail_call_reachable` as the kernel sets it (tail_calls corpus). */
   tailCallReachable?: boolean;
 }

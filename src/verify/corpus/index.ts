@@ -17,6 +17,8 @@ import { buildStreams, corpusKey } from './build.ts';
 import { CLASSIC, tailCallPrograms, testBpfProgram } from './model.ts';
 import { readTreeSources } from './source.ts';
 import { readStream, type RawCorpus, type RawTest } from './stream.ts';
+import { loadClassic } from './classic/index.ts';
+import { loadFilters } from './realistic/filters.ts';
 
 export {
   bindTailCalls,
@@ -34,7 +36,7 @@ export {
   TAIL_CALL_MARKER,
 } from './model.ts';
 
-export type CorpusName = 'test_bpf' | 'tail_calls';
+export type CorpusName = 'test_bpf' | 'tail_calls' | 'classic' | 'filters';
 
 export const defaultCacheRoot = join(cacheDir, 'corpus');
 /** The tree `jitgen corpus import` uses without --tree (what `jitgen tree init` makes). */
@@ -258,5 +260,15 @@ export function loadCorpus(treeDir: string, name: CorpusName, endian: Endian, op
   const raw = rawCorpus(treeDir, endian, opts.cacheRoot ?? defaultCacheRoot);
   if (name === 'test_bpf') return raw.tests.map(testBpfProgram);
   if (name === 'tail_calls') return tailCallPrograms(raw, `${name} (${endian})`);
-  throw new InputError(`unknown corpus '${String(name)}' (expected test_bpf or tail_calls)`);
+  throw new InputError(`unknown corpus '${String(name)}' (expected test_bpf or tail_calls; classic and filters load with loadAnyCorpus)`);
+}
+
+/**
+ * Any corpus, including the ones that need a conversion step first (classic: the tree's
+ * bpf_convert_filter, built and cached on first use).
+ */
+export async function loadAnyCorpus(treeDir: string, name: CorpusName, endian: Endian, opts: Pick<CorpusOptions, 'cacheRoot' | 'progress'> = {}): Promise<TestProgram[]> {
+  if (name === 'classic') return loadClassic(resolve(treeDir), endian, loadCorpus(treeDir, 'test_bpf', endian, opts), { progress: opts.progress });
+  if (name === 'filters') return loadFilters(resolve(treeDir), endian, opts.progress);
+  return loadCorpus(treeDir, name, endian, opts);
 }

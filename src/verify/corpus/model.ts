@@ -227,6 +227,7 @@ export function bindTailCalls(progs: readonly TestProgram[], address: number): T
  */
 export function contextBytes(prog: TestProgram, e: Expectation): Uint8Array | null {
   if (prog.flags & FLAG_NO_DATA) return null;
+  if (prog.context) return prog.context(e);
   if (prog.flags & FLAG_LARGE_MEM) return new Uint8Array(e.dataSize);
   return Uint8Array.from(prog.data);
 }
