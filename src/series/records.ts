@@ -27,9 +27,17 @@ interface CheckpatchRecord {
   checks: number;
   justified: number;
 }
-export interface BootRecord {
+interface BootConfigRecord {
+  summary: string;
+  passed: boolean;
+  images: { compared: number; equal: number; differ: number } | null;
+  /** The tree's commit that was built and booted. */
   commit: string;
-  configs: Record<string, { summary: string; passed: boolean; images: { compared: number; equal: number; differ: number } | null }>;
+  command: string;
+}
+/** The last boot of each configuration (runs of one configuration at a time add up). */
+export interface BootRecord {
+  configs: Record<string, BootConfigRecord>;
 }
 
 async function headOf(tree: string): Promise<string> {
@@ -71,8 +79,11 @@ export function recordCheckpatch(r: CheckpatchReport): void {
   });
 }
 
-export async function recordBoot(tree: string, name: string, configs: BootRecord['configs']): Promise<void> {
-  saveResult<BootRecord>(name, commandLine(), { commit: await headOf(tree), configs });
+export async function recordBoot(tree: string, name: string, configs: Record<string, Omit<BootConfigRecord, 'commit' | 'command'>>): Promise<void> {
+  const commit = await headOf(tree);
+  const merged = { ...(loadResult<BootRecord>(name)?.result.configs ?? {}) };
+  for (const [id, c] of Object.entries(configs)) merged[id] = { ...c, commit, command: commandLine() };
+  saveResult<BootRecord>(name, commandLine(), { configs: merged });
 }
 
 const short = (commit: string): string => (commit ? ` at ${commit.slice(0, 12)}` : '');
@@ -106,13 +117,19 @@ export function recordedLines(design: string): string[] {
     const c = checkpatch.result;
     lines.push(`  ${checkpatch.command}: ${c.errors} errors, ${c.warnings} warnings, ${c.checks} checks (${c.justified} justified below)`);
   }
-  for (const name of ['boot-test', 'boot-test-jit-dump', 'boot-test-mainline', 'boot-test-mainline-jit-dump']) {
+  const boots: [string, string][] = [
+    ['boot-test', 'jitgen boot-test (the series)'],
+    ['boot-test-jit-dump', 'jitgen boot-test --jit-dump (the series)'],
+    ['boot-test-mainline', 'jitgen boot-test --mainline'],
+    ['boot-test-mainline-jit-dump', 'jitgen boot-test --mainline --jit-dump'],
+  ];
+  for (const [name, label] of boots) {
     const boot = loadResult<BootRecord>(name);
     if (!boot) continue;
-    lines.push(`  ${boot.command}${short(boot.result.commit)}:`);
-    for (const [id, c] of Object.entries(boot.result.configs)) {
+    lines.push(`  ${label}:`);
+    for (const [id, c] of Object.entries(boot.result.configs).sort(([a], [b]) => (a < b ? -1 : 1))) {
       const images = c.images ? `; dumped images vs harness: ${c.images.equal} of ${c.images.compared} equal, ${c.images.differ} differ` : '';
-      lines.push(`    ${id}: ${c.summary}${images}`);
+      lines.push(`    ${id}${short(c.commit)}: ${c.summary}${images}`);
     }
   }
   return lines;
