@@ -7,7 +7,7 @@ import { UsageError } from '../errors.ts';
 import { defaultTreeDir, importCorpus, loadAnyCorpus, type CorpusName } from '../verify/corpus/index.ts';
 import { verifyInterp } from '../verify/interp-runner.ts';
 import { verifyJit } from '../verify/jit-verify.ts';
-import { saveResult } from '../verify/store.ts';
+import { recordVerify } from '../series/records.ts';
 import { mergeResults, perConfigProcesses } from '../verify/parallel.ts';
 import { join } from 'node:path';
 import { repoRoot } from '../paths.ts';
@@ -124,7 +124,7 @@ export function register(program: Command): void {
                 load: (name, endian) => loadAnyCorpus(tree, name as CorpusName, endian),
                 progress,
               });
-        saveResult(`verify-${opts.design}${opts.harden ? '-harden' : ''}`, `jitgen ${process.argv.slice(2).join(' ')}`, jres);
+        if (filter === undefined) recordVerify(opts.design, !!opts.harden, corpora, jres);
         if (opts.json) process.stdout.write(`${JSON.stringify(jres, null, 2)}\n`);
         else process.stdout.write(`${formatResult(jres).join('\n')}\n`);
         process.exitCode = exitStatus(jres);

@@ -8,10 +8,8 @@ import { InputError } from '../errors.ts';
 import { templatesDir } from '../paths.ts';
 import { homeText } from '../jit/design.ts';
 import type { Rendered } from '../render/index.ts';
-import { loadResult } from '../verify/store.ts';
-import type { JitVerifyResult } from '../verify/jit-verify.ts';
 import type { SeriesCommit } from './git-series.ts';
-import { recordedLines } from './records.ts';
+import { recordedLines, verifyLines } from './records.ts';
 
 const BPF_REG_NAMES = ['R0', 'R1', 'R2', 'R3', 'R4', 'R5', 'R6', 'R7', 'R8', 'R9', 'R10', 'AX', 'TMP'];
 
@@ -54,20 +52,10 @@ export function registerMap(r: Rendered): string {
   return r.design.regs.map((h, i) => `  ${BPF_REG_NAMES[i]!.padEnd(4)} ${homeText(h)}`).join('\n');
 }
 
-/** The measured matrix from the last `verify` run, or a line saying there is none. */
+/** The measured matrix: the recorded verify, harness, build, checkpatch and boot runs. */
 export function measuredMatrix(design: string): string {
-  const lines: string[] = [];
-  const v = loadResult<JitVerifyResult>(`verify-${design}`);
-  if (v) {
-    const corpora = v.command.match(/--corpus\s+(\S+)/)?.[1] ?? 'test_bpf,tail_calls';
-    lines.push(`  jitgen verify --design ${design} (${corpora.split(',').join(', ')}):`);
-    for (const [id, c] of Object.entries(v.result.configs)) {
-      lines.push(`    ${id}: ${c!.passed} passed, ${c!.failed} failed, ${c!.skipped} skipped (classic BPF)`);
-    }
-  } else {
-    lines.push('  (no verify run recorded: run `jitgen verify` before `jitgen patch --series`)');
-  }
-  lines.push(...recordedLines(design));
+  const lines = [...verifyLines(design), ...recordedLines(design)];
+  if (lines.length === 0) lines.push('  (nothing recorded: run `jitgen verify`, `jitgen check` and `jitgen boot-test` first)');
   return lines.join('\n');
 }
 

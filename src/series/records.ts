@@ -6,9 +6,15 @@ import type { CheckpatchReport } from '../kernel/checkpatch.ts';
 import type { MainlineReport } from '../kernel/harness/mainline.ts';
 import { gitAt } from '../kernel/git.ts';
 import type { HarnessCheckReport } from '../render/harness-check.ts';
+import type { JitVerifyResult } from '../verify/jit-verify.ts';
 import { loadResult, saveResult } from '../verify/store.ts';
 
 const commandLine = (): string => `jitgen ${process.argv.slice(2).join(' ')}`;
+
+/** verify's counts per corpus list and configuration, each with the command that measured it. */
+interface VerifyRecord {
+  runs: Record<string, Record<string, { passed: number; failed: number; skipped: number; declined: number; command: string }>>;
+}
 
 interface BuildRecord {
   commit: string;
@@ -46,6 +52,38 @@ async function headOf(tree: string): Promise<string> {
   } catch {
     return ''; // not a git tree: the record says so by its empty commit
   }
+}
+
+/**
+ * Keep a verify run for the cover letter: whole corpora only (a --filter run measures a
+ * sample), merged per configuration so one-configuration runs add up.
+ */
+export function recordVerify(design: string, harden: boolean, corpora: readonly string[], r: JitVerifyResult): void {
+  const name = `verify-${design}${harden ? '-harden' : ''}`;
+  const runs = { ...(loadResult<VerifyRecord>(name)?.result.runs ?? {}) };
+  const key = corpora.join(',');
+  const run = { ...(runs[key] ?? {}) };
+  for (const [id, c] of Object.entries(r.configs)) {
+    const declined = r.declined?.[id] ?? 0;
+    run[id] = { passed: c!.passed, failed: c!.failed, skipped: c!.skipped, declined, command: commandLine() };
+  }
+  runs[key] = run;
+  saveResult<VerifyRecord>(name, commandLine(), { runs });
+}
+
+/** The cover letter's lines for the recorded verify runs of a design (with and without --harden). */
+export function verifyLines(design: string): string[] {
+  const lines: string[] = [];
+  for (const harden of [false, true]) {
+    const v = loadResult<VerifyRecord>(`verify-${design}${harden ? '-harden' : ''}`);
+    for (const [corpora, run] of Object.entries(v?.result.runs ?? {})) {
+      lines.push(`  jitgen verify --design ${design}${harden ? ' --harden' : ''} --corpus ${corpora}:`);
+      for (const [id, c] of Object.entries(run).sort(([a], [b]) => (a < b ? -1 : 1))) {
+        lines.push(`    ${id}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped${c.declined ? `, ${c.declined} declined` : ''}`);
+      }
+    }
+  }
+  return lines;
 }
 
 export async function recordBuild(r: BuildReport): Promise<void> {
