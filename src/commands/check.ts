@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { configsFromOptions, type Config } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import { resolveTree } from '../kernel/tree.ts';
-import { HARNESS_CORPORA, mainlineReport, type MainlineReport } from '../kernel/harness/mainline.ts';
+import { HARNESS_CAPABLE, HARNESS_CORPORA, mainlineReport, type MainlineReport } from '../kernel/harness/mainline.ts';
 import type { CorpusName } from '../verify/corpus/index.ts';
 import { buildReportText, buildTargets, checkBuild } from '../kernel/checkbuild.ts';
 import { harnessCheck, harnessCheckText } from '../render/harness-check.ts';
@@ -60,8 +60,8 @@ function corporaOf(o: CheckOptions): CorpusName[] {
   if (!o.corpus) return [...HARNESS_CORPORA];
   const names = o.corpus.split(',').map((s) => s.trim()).filter(Boolean);
   for (const n of names) {
-    if (!(HARNESS_CORPORA as readonly string[]).includes(n)) {
-      throw new UsageError(`--corpus: '${n}' is not supported here (expected ${HARNESS_CORPORA.join(', ')})`);
+    if (!(HARNESS_CAPABLE as readonly string[]).includes(n)) {
+      throw new UsageError(`--corpus: '${n}' is not supported here (expected ${HARNESS_CAPABLE.join(', ')})`);
     }
   }
   return names as CorpusName[];

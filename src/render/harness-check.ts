@@ -13,7 +13,7 @@ import type { Design } from '../jit/design.ts';
 import { InputError } from '../errors.ts';
 import { disasm } from '../mips/codec.ts';
 import { harnessJit, type CustomJitSources } from '../kernel/harness/index.ts';
-import { HARNESS_CORPORA, kernelBoundCorpus } from '../kernel/harness/mainline.ts';
+import { boundCorpus, HARNESS_CORPORA } from '../kernel/harness/mainline.ts';
 import type { CorpusName } from '../verify/corpus/index.ts';
 import { corpusBinding } from '../verify/jit-runner.ts';
 import { renderDesign, RENDERED, type Rendered } from './index.ts';
@@ -136,7 +136,7 @@ export async function harnessCheck(treeDir: string, configs: readonly Config[], 
       const programs: TestProgram[] = [];
       let skipped = 0;
       for (const corpus of corpora) {
-        const got = kernelBoundCorpus(treeDir, corpus, config, binding, opts.corpusCacheRoot);
+        const got = await boundCorpus(treeDir, corpus, config, binding, { corpusCacheRoot: opts.corpusCacheRoot, progress: opts.progress });
         programs.push(...(opts.filter ? got.programs.filter(opts.filter) : got.programs));
         skipped += got.skips.length;
       }

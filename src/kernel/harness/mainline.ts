@@ -6,13 +6,16 @@ import type { TestProgram } from '../../bpf/program.ts';
 import type { Config, ConfigId } from '../../config.ts';
 import { InputError } from '../../errors.ts';
 import type { Binding } from '../../jit/binding.ts';
-import { bindTailCalls, encodedInsns, loadCorpus, type CorpusName } from '../../verify/corpus/index.ts';
+import { bindTailCalls, encodedInsns, loadAnyCorpus, loadCorpus, type CorpusName } from '../../verify/corpus/index.ts';
 import { bindHelperCalls, corpusBinding, helpersFor, imagePrograms, LAYOUT, runTestJit } from '../../verify/jit-runner.ts';
 import { jitgen } from '../../jit/designs/jitgen.ts';
 import { buildHarness } from './build.ts';
 import { harnessJit } from './run.ts';
 
+/** What `check --harness` runs by default. */
 export const HARNESS_CORPORA: readonly CorpusName[] = ['test_bpf', 'tail_calls'];
+/** What the harness can run: the kernel's corpora and the converted classic and filter programs. */
+export const HARNESS_CAPABLE: readonly CorpusName[] = ['test_bpf', 'tail_calls', 'classic', 'filters'];
 
 export interface ProgramResult {
   id: string;
@@ -81,7 +84,23 @@ export function kernelBoundCorpus(
   binding: Binding,
   corpusCacheRoot?: string,
 ): { programs: TestProgram[]; skips: TestProgram[] } {
-  let progs = loadCorpus(treeDir, corpus, config.endian, corpusCacheRoot ? { cacheRoot: corpusCacheRoot } : {});
+  return bindForKernel(loadCorpus(treeDir, corpus, config.endian, corpusCacheRoot ? { cacheRoot: corpusCacheRoot } : {}), corpus, binding);
+}
+
+/** Any corpus (the converted and realistic ones load asynchronously), bound the same way. */
+export async function boundCorpus(
+  treeDir: string,
+  corpus: CorpusName,
+  config: Config,
+  binding: Binding,
+  opts: { corpusCacheRoot?: string; progress?: (msg: string) => void } = {},
+): Promise<{ programs: TestProgram[]; skips: TestProgram[] }> {
+  if (corpus === 'test_bpf' || corpus === 'tail_calls') return kernelBoundCorpus(treeDir, corpus, config, binding, opts.corpusCacheRoot);
+  return bindForKernel(await loadAnyCorpus(treeDir, corpus, config.endian, { progress: opts.progress }), corpus, binding);
+}
+
+function bindForKernel(all: TestProgram[], corpus: CorpusName, binding: Binding): { programs: TestProgram[]; skips: TestProgram[] } {
+  let progs = all;
   const skips = progs.filter((p) => p.skip);
   progs = progs.filter((p) => !p.skip);
   if (corpus === 'tail_calls') progs = bindTailCalls(progs, LAYOUT.progArray);
@@ -91,7 +110,7 @@ export function kernelBoundCorpus(
 export async function mainlineReport(treeDir: string, configs: readonly Config[], opts: MainlineOptions = {}): Promise<MainlineReport> {
   const corpora = opts.corpora ?? HARNESS_CORPORA;
   for (const c of corpora) {
-    if (!HARNESS_CORPORA.includes(c)) throw new InputError(`corpus '${c}' is not supported by the harness yet (use ${HARNESS_CORPORA.join(', ')})`);
+    if (!HARNESS_CAPABLE.includes(c)) throw new InputError(`corpus '${c}' is not supported by the harness yet (use ${HARNESS_CAPABLE.join(', ')})`);
   }
   const binding = opts.binding ?? corpusBinding();
   const report: MainlineReport = { jit: 'mainline', programs: 0, jited: 0, refused: 0, skipped: 0, configs: {}, skips: [], unbound: [] };
@@ -105,7 +124,7 @@ export async function mainlineReport(treeDir: string, configs: readonly Config[]
     const programs: TestProgram[] = [];
     let skipped = 0;
     for (const corpus of corpora) {
-      const got = kernelBoundCorpus(treeDir, corpus, config, binding, opts.corpusCacheRoot);
+      const got = await boundCorpus(treeDir, corpus, config, binding, { corpusCacheRoot: opts.corpusCacheRoot, progress: opts.progress });
       programs.push(...got.programs);
       skipped += got.skips.length;
       for (const s of got.skips) skipIds.set(s.id, s.skip!);
