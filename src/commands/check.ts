@@ -85,7 +85,7 @@ const MODES: Mode[] = [
     run: async (o, configs) => {
       const report = await mainlineReport(resolveTree(o.tree), configs, { corpora: corporaOf(o), progress });
       process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : mainlineText(report));
-      recordMainline(report);
+      recordMainline(corporaOf(o), report);
       // Refusals are a fact about mainline being measured, not a failure of the check.
       return 0;
     },
@@ -96,7 +96,7 @@ const MODES: Mode[] = [
       const design = designByName(o.design ?? 'jitgen');
       const report = await harnessCheck(resolveTree(o.tree), configs, { corpora: corporaOf(o), design, progress });
       process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : harnessCheckText(report));
-      recordHarness(design.name, report);
+      recordHarness(design.name, corporaOf(o), report);
       return report.differing ? 1 : 0;
     },
   },

@@ -20,12 +20,20 @@ interface BuildRecord {
   commit: string;
   configs: Record<string, { ok: boolean; warnings: number; jitWarnings: number }>;
 }
+/** Harness runs per corpus list and configuration (they add up like verify's). */
 interface HarnessRecord {
-  design: string;
-  configs: Record<string, { programs: number; identical: number; differing: number; declined: number }>;
+  runs: Record<string, Record<string, { programs: number; identical: number; differing: number; declined: number }>>;
 }
 interface MainlineRecord {
-  configs: Record<string, { jited: number; refused: number; passed: number; failed: number; words: number }>;
+  runs: Record<string, Record<string, { jited: number; refused: number; passed: number; failed: number; words: number }>>;
+}
+
+/** Merge one run's per-configuration counts into a record's runs under its corpus list. */
+function mergeRuns<T>(name: string, corpora: readonly string[], configs: Record<string, T>): Record<string, Record<string, T>> {
+  const runs = { ...(loadResult<{ runs: Record<string, Record<string, T>> }>(name)?.result.runs ?? {}) };
+  const key = corpora.join(',');
+  runs[key] = { ...(runs[key] ?? {}), ...configs };
+  return runs;
 }
 interface CheckpatchRecord {
   errors: number;
@@ -93,18 +101,19 @@ export async function recordBuild(r: BuildReport): Promise<void> {
   saveResult<BuildRecord>('build', commandLine(), { commit: await headOf(r.tree), configs });
 }
 
-export function recordHarness(design: string, r: HarnessCheckReport): void {
+export function recordHarness(design: string, corpora: readonly string[], r: HarnessCheckReport): void {
   const configs = Object.fromEntries(
     Object.entries(r.configs).map(([id, c]) => [id, { programs: c!.programs, identical: c!.identical, differing: c!.differing, declined: c!.declined }]),
   );
-  saveResult<HarnessRecord>(`harness-${design}`, commandLine(), { design, configs });
+  const name = `harness-${design}`;
+  saveResult<HarnessRecord>(name, commandLine(), { runs: mergeRuns(name, corpora, configs) });
 }
 
-export function recordMainline(r: MainlineReport): void {
+export function recordMainline(corpora: readonly string[], r: MainlineReport): void {
   const configs = Object.fromEntries(
     Object.entries(r.configs).map(([id, c]) => [id, { jited: c!.jited, refused: c!.refused, passed: c!.passed, failed: c!.failed, words: c!.words }]),
   );
-  saveResult<MainlineRecord>('harness-mainline', commandLine(), { configs });
+  saveResult<MainlineRecord>('harness-mainline', commandLine(), { runs: mergeRuns('harness-mainline', corpora, configs) });
 }
 
 export function recordCheckpatch(r: CheckpatchReport): void {
@@ -129,17 +138,18 @@ const short = (commit: string): string => (commit ? ` at ${commit.slice(0, 12)}`
 /** The cover letter's lines for every recorded check and boot (verify is quoted by plan.ts). */
 export function recordedLines(design: string): string[] {
   const lines: string[] = [];
+  const sorted = <T>(o: Record<string, T>): [string, T][] => Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1));
   const harness = loadResult<HarnessRecord>(`harness-${design}`);
-  if (harness) {
-    lines.push(`  ${harness.command}:`);
-    for (const [id, c] of Object.entries(harness.result.configs)) {
+  for (const [corpora, run] of sorted(harness?.result.runs ?? {})) {
+    lines.push(`  jitgen check --harness --corpus ${corpora}:`);
+    for (const [id, c] of sorted(run)) {
       lines.push(`    ${id}: rendered C = model on ${c.identical} of ${c.programs} programs, ${c.differing} differ, ${c.declined} refused by both`);
     }
   }
   const mainline = loadResult<MainlineRecord>('harness-mainline');
-  if (mainline) {
-    lines.push(`  ${mainline.command} (the JIT this series replaces):`);
-    for (const [id, c] of Object.entries(mainline.result.configs)) {
+  for (const [corpora, run] of sorted(mainline?.result.runs ?? {})) {
+    lines.push(`  jitgen check --harness --mainline --corpus ${corpora} (the JIT this series replaces):`);
+    for (const [id, c] of sorted(run)) {
       lines.push(`    ${id}: ${c.jited} JITed, ${c.passed} right, ${c.failed} wrong, ${c.refused} refused; ${c.words} words`);
     }
   }
