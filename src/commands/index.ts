@@ -13,6 +13,7 @@ import { register as check } from './check.ts';
 import { register as bootTest } from './boot-test.ts';
 import { register as render } from './render.ts';
 import { register as prove } from './prove.ts';
+import { register as fuzz } from './fuzz.ts';
 
 export type Register = (program: Command) => void;
 
@@ -30,4 +31,5 @@ export const commands: Register[] = [
   bootTest,
   render,
   prove,
+  fuzz,
 ];
