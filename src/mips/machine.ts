@@ -35,6 +35,8 @@ function kindText(kind: MipsFaultKind): string {
       return 'reserved instruction';
     case 'break':
       return 'break';
+    case 'kcall':
+      return 'kernel function called outside its contract';
     case 'budget':
       return 'instruction budget exhausted';
   }

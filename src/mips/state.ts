@@ -13,6 +13,7 @@ export type MipsFaultKind =
   | 'bus' // access outside mapped memory (bus error), including fetch
   | 'reserved' // reserved instruction: unknown word, wrong ISA, a CTI in a delay or forbidden slot
   | 'break' // the `break` instruction
+  | 'kcall' // a kernel function called outside its contract (div64_u64 by zero)
   | 'budget'; // the instruction budget ran out
 
 export interface MipsState<V, B> {

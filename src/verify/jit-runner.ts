@@ -7,6 +7,7 @@ import type { Config } from '../config.ts';
 import * as bpf from '../bpf/opcodes.ts';
 import type { Program, TestProgram } from '../bpf/program.ts';
 import { defaultHelpers, type Helper } from '../bpf/helpers.ts';
+import { MipsFault } from '../mips/machine.ts';
 import { Simulator } from '../mips/sim.ts';
 import { SP } from '../mips/regs.ts';
 import { halves, type Design } from '../jit/design.ts';
@@ -181,10 +182,10 @@ const s64 = (v: bigint): bigint => BigInt.asIntN(64, v);
 
 /** Kernel functions the designs call, with the kernel's semantics. */
 const KERNEL: Record<(typeof KERNEL_FUNCTIONS)[number], (s: Simulator) => void> = {
-  div64_u64: (s) => s.return64(divide(s.arg64(0), s.arg64(2), (a, b) => a / b)),
-  jit_mod64: (s) => s.return64(divide(s.arg64(0), s.arg64(2), (a, b) => a % b)),
-  div64_s64: (s) => s.return64(mask64(divide(s64(s.arg64(0)), s64(s.arg64(2)), (a, b) => a / b))),
-  jit_smod64: (s) => s.return64(mask64(divide(s64(s.arg64(0)), s64(s.arg64(2)), (a, b) => a % b))),
+  div64_u64: (s) => s.return64(divide(s, 'div64_u64', (a, b) => a / b)),
+  jit_mod64: (s) => s.return64(divide(s, 'jit_mod64', (a, b) => a % b)),
+  div64_s64: (s) => s.return64(mask64(divide(s, 'div64_s64', (a, b) => s64(a) / s64(b)))),
+  jit_smod64: (s) => s.return64(mask64(divide(s, 'jit_smod64', (a, b) => s64(a) % s64(b)))),
   jit_xchg64: (s) => atomic(s, (_old, v) => v, true),
   atomic64_add: (s) => atomic(s, (o, v) => o + v, false),
   atomic64_fetch_add: (s) => atomic(s, (o, v) => o + v, true),
@@ -207,8 +208,12 @@ const KERNEL: Record<(typeof KERNEL_FUNCTIONS)[number], (s: Simulator) => void> 
   },
 };
 
-function divide(a: bigint, b: bigint, f: (a: bigint, b: bigint) => bigint): bigint {
-  if (b === 0n) throw new Error('64-bit division by zero in a kernel function (the verifier would have rewritten it)');
+/** A 64-bit division in a kernel function: a zero divisor is outside its contract (the
+ * kernel's C has no check; the verifier rewrites x/0 before a JIT sees it). */
+function divide(s: Simulator, fn: string, f: (a: bigint, b: bigint) => bigint): bigint {
+  const a = s.arg64(0);
+  const b = s.arg64(2);
+  if (b === 0n) throw new MipsFault(s.pc, 'kcall', `${fn} with divisor 0 (the verifier rewrites x/0 first: see --verifier-rewrites)`);
   return f(a, b);
 }
 

@@ -67,6 +67,16 @@ describe('jitgen run', () => {
     expect(usage.stderr).toBe('jitgen: error: --reg r10=1: only r0-r9 can be preset (r10 is the frame pointer)\n');
     expect(jitgen('run', join(dir, 'missing.json')).status).toBe(2);
   }, 30_000);
+  test('a 64-bit division by a zero register: the JIT row is a fault (the kernel function is outside its contract), no crash', () => {
+    // r0 = 7; r1 = 0; r0 /= r1 (ALU64 DIV X): BPF defines 0, the JITed code calls div64_u64
+    const div0 = join(dir, 'div0.json');
+    writeFileSync(div0, JSON.stringify([[0xb7, 0, 0, 0, 7], [0xb7, 1, 0, 0, 0], [0x3f, 0, 1, 0, 0], [0x95, 0, 0, 0, 0]]));
+    const r = jitgen('run', div0);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^interpreter +r0 = 0x0000000000000000 /m);
+    expect(r.stdout).toMatch(/^jit \(jitgen\) +fault: .*div64_u64 with divisor 0/m);
+    expect(r.stderr).toBe('');
+  }, 30_000);
 });
 
 describe('jitgen verify', () => {
