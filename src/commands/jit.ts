@@ -9,6 +9,7 @@ import { designByName } from '../jit/designs/index.ts';
 import { defaultBinding } from '../jit/binding.ts';
 import { imageBytes, imageJson, listing } from '../jit/listing.ts';
 import { blindConstants } from '../jit/blind.ts';
+import { verifierRewrites } from '../bpf/rewrites.ts';
 
 interface JitOpts {
   config?: string;
@@ -16,6 +17,7 @@ interface JitOpts {
   endian?: string;
   design: string;
   harden?: boolean;
+  verifierRewrites?: boolean;
   seed: string;
   emit: string;
   output?: string;
@@ -33,6 +35,7 @@ export function register(program: Command): void {
     .option('--isa <r2|r6>', 'ISA release (with --endian, instead of --config)')
     .option('--endian <be|le>', 'target byte order (with --isa, instead of --config)')
     .option('--design <name>', 'design preset', 'jitgen')
+    .option('--verifier-rewrites', "apply the verifier's rewrites first (x/0 guards, explicit zero extensions)")
     .option('--harden', 'blind constants as bpf_jit_blind_constants does')
     .option('--seed <n>', 'seed of the blinding PRNG', '1')
     .option('--emit <kind>', 'listing, bin or json', 'listing')
@@ -59,7 +62,9 @@ export function register(program: Command): void {
       if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed takes an integer, not '${opts.seed}'`);
       const design = designByName(opts.design);
       const loaded = loadProgram(path, { section: opts.section, inputEndian: ie });
-      const prog = opts.harden ? blindConstants(loaded, seed) : loaded;
+      // the verifier runs before bpf_int_jit_compile, which blinds
+      const verified = opts.verifierRewrites ? verifierRewrites(loaded) : loaded;
+      const prog = opts.harden ? blindConstants(verified, seed) : verified;
       const binding = defaultBinding();
       if (opts.base !== undefined) {
         const base = /^(0x)?[0-9a-f]{1,8}$/i.test(opts.base) ? parseInt(opts.base.replace(/^0x/i, ''), 16) : NaN;

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { configFromOptions, type Config } from '../config.ts';
 import { InputError, UsageError } from '../errors.ts';
 import { loadProgram } from '../bpf/loaders/index.ts';
+import { verifierRewrites } from '../bpf/rewrites.ts';
 import { BpfFault, interpret } from '../bpf/interpreter.ts';
 import type { Program } from '../bpf/program.ts';
 import type { Design } from '../jit/design.ts';
@@ -22,6 +23,7 @@ interface RunOpts {
   inputEndian?: string;
   budget?: string;
   design: string;
+  verifierRewrites?: boolean;
 }
 
 /** One engine's answer: R0, or why there is none. */
@@ -123,6 +125,7 @@ export function register(program: Command): void {
     .option('--input-endian <be|le>', 'raw bytecode: byte order of the file (default le)')
     .option('--budget <n>', 'stop after this many instructions (default 50000000)')
     .option('--design <name>', 'design preset of the JIT row', 'jitgen')
+    .option('--verifier-rewrites', "apply the verifier's rewrites first (x/0 guards, explicit zero extensions): both rows run the rewritten program")
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -138,7 +141,8 @@ export function register(program: Command): void {
       if (ie !== undefined && ie !== 'be' && ie !== 'le') throw new UsageError(`--input-endian takes be or le, not '${ie}'`);
       const regs = new Map(opts.reg.map(parseRegAssignment));
       const budget = parseBudget(opts.budget);
-      const prog = loadProgram(path, { section: opts.section, inputEndian: ie });
+      const loaded = loadProgram(path, { section: opts.section, inputEndian: ie });
+      const prog = opts.verifierRewrites ? verifierRewrites(loaded) : loaded;
       const ctx = opts.ctx !== undefined ? readCtx(opts.ctx) : null;
       const rows = [interpreterRow(prog, cfg, ctx, regs, budget), jitRow(prog, cfg, designByName(opts.design), ctx, regs, budget)];
       const lines = [`${prog.id} (${cfg.id}, ${prog.insns.length} insns)`, ...rows.map(formatRow)];

@@ -7,7 +7,7 @@
 import * as op from '../bpf/opcodes.ts';
 import type { Insn } from '../bpf/opcodes.ts';
 import type { Program } from '../bpf/program.ts';
-import { jumpTarget } from './core.ts';
+import { isJump, patchInsns } from '../bpf/patch.ts';
 
 const AX = op.REG_AX;
 
@@ -27,13 +27,6 @@ const insn = (code: number, dst: number, src: number, off: number, imm: number):
 
 const BLIND_ALU = [op.ADD, op.SUB, op.AND, op.OR, op.XOR, op.MUL, op.MOV, op.DIV, op.MOD];
 const BLIND_JMP = [op.JEQ, op.JNE, op.JGT, op.JLT, op.JGE, op.JLE, op.JSGT, op.JSLT, op.JSGE, op.JSLE, op.JSET];
-
-function isJump(i: Insn): boolean {
-  const c = op.cls(i.code);
-  if (c !== op.JMP && c !== op.JMP32) return false;
-  const o = op.op(i.code);
-  return o !== op.EXIT && o !== op.CALL && o !== op.TAIL_CALL;
-}
 
 /**
  * The rewrite of one instruction (null: unchanged). `first` is the first half of an
@@ -86,37 +79,18 @@ function rewrite(from: Insn, first: Insn | undefined, second: Insn | undefined, 
 export function blindConstants<P extends Program>(prog: P, seed: number): P {
   const next = prng(seed);
   const old = prog.insns;
-  const out: Insn[] = [];
-  /** New index of the first instruction of each old instruction's rewrite. */
-  const start: number[] = new Array(old.length + 1);
-  /** For each new instruction that is a jump: the old target it must reach. */
-  const targets = new Map<number, number>();
-  for (let i = 0; i < old.length; i++) {
-    const from = old[i]!;
-    start[i] = out.length;
-    if (from.code === (op.LD | op.IMM | op.DW) && from.src === op.PSEUDO_FUNC) {
-      // the address of a subprogram is not a user constant: both halves stay, unblinded
-      out.push(from, old[i + 1]!);
-      start[++i] = out.length - 1;
-      continue;
-    }
+  const isFuncAddr = (i: Insn | undefined): boolean => i?.code === (op.LD | op.IMM | op.DW) && i.src === op.PSEUDO_FUNC;
+  const insns = patchInsns(old, (from, i) => {
+    // the address of a subprogram is not a user constant: both halves stay, unblinded
+    if (isFuncAddr(from) || (from.code === 0 && isFuncAddr(old[i - 1]))) return null;
     // the kernel draws a number for every instruction, unchanged ones included; the
     // second half of LD_IMM64 (code 0) is rewritten from both halves' data
     const rnd = next();
     const prev = old[i - 1];
     const first = from.code === 0 && prev?.code === (op.LD | op.IMM | op.DW) ? prev : undefined;
     const rw = rewrite(from, first, old[i + 1], rnd, prog.verifierZext);
-    for (const e of rw ?? [from]) {
-      // a jump keeps aiming at its original target, wherever that moved
-      if (isJump(e)) targets.set(out.length, jumpTarget(from, i));
-      out.push(e);
-    }
-  }
-  start[old.length] = out.length;
-  for (const [at, t] of targets) {
-    const j = out[at]!;
-    const off = start[t]! - at - 1;
-    out[at] = j.code === (op.JMP32 | op.JA) ? { ...j, imm: off } : { ...j, off };
-  }
-  return { ...prog, insns: out };
+    // a blinded jump keeps aiming at its original target, wherever that moved
+    return rw && { insns: rw, jumpAt: rw.findIndex(isJump) };
+  });
+  return { ...prog, insns };
 }
