@@ -4,6 +4,7 @@
 import type { ConcreteMemory } from '../bv/memory.ts';
 import type { ByteOrder } from '../bv/types.ts';
 import { skbView, type SkbView } from './skb.ts';
+import { mapDelete, mapLookup, mapUpdate, perfEventOutput, redirectMap } from './maps.ts';
 
 /** What a helper can see besides its arguments. */
 export interface HelperContext {
@@ -20,7 +21,18 @@ export interface Helper {
 export type HelperTable = ReadonlyMap<number, Helper>;
 
 // helper ids (include/uapi/linux/bpf.h, `FN(name, id, ...)`)
+export const FUNC_MAP_LOOKUP_ELEM = 1;
+export const FUNC_MAP_UPDATE_ELEM = 2;
+export const FUNC_MAP_DELETE_ELEM = 3;
 export const FUNC_KTIME_GET_NS = 5;
+export const FUNC_TRACE_PRINTK = 6;
+export const FUNC_PERF_EVENT_OUTPUT = 25;
+export const FUNC_REDIRECT_MAP = 51;
+export const FUNC_XDP_REDIRECT = 23;
+export const FUNC_XDP_ADJUST_HEAD = 44;
+export const FUNC_XDP_ADJUST_META = 54;
+export const FUNC_XDP_ADJUST_TAIL = 65;
+export const FUNC_XDP_GET_BUFF_LEN = 188;
 export const FUNC_GET_PRANDOM_U32 = 7;
 export const FUNC_GET_SMP_PROCESSOR_ID = 8;
 export const FUNC_GET_NUMA_NODE_ID = 42;
@@ -67,6 +79,10 @@ export function defaultHelpers(testFuncId?: number): Map<number, Helper> {
   if (testFuncId !== undefined) {
     t.set(testFuncId, { name: 'bpf_test_func', call: (args) => testFuncResult(args[0]!) });
   }
+  // after bpf_test_func: the binding numbers symbols in this order, and existing images
+  // keep their addresses
+  for (const [id, h] of mapHelpers()) t.set(id, h);
+  for (const [id, h] of xdpHelpers()) t.set(id, h);
   return t;
 }
 
@@ -210,4 +226,122 @@ function classicCallees(): Map<number, Helper> {
     user_rnd_u32: () => 0x5eed1234n,
   };
   return new Map(CLASSIC_CALLEES.map((name, i) => [CLASSIC_CALLEE_BASE + i, { name, call: calls[name] }]));
+}
+
+/**
+ * Helpers over the map models of ./maps.ts: the map pointer is the address of a map's
+ * header in the run's memory (what LD_IMM64 of the map was bound to), so the same
+ * functions serve the interpreter and the simulator.
+ */
+function mapHelpers(): Map<number, Helper> {
+  const t = new Map<number, Helper>();
+  t.set(FUNC_MAP_LOOKUP_ELEM, { name: 'map_lookup_elem', call: (a, { mem, order }) => BigInt(mapLookup(mem, order, u32n(a[0]!), u32n(a[1]!))) });
+  t.set(FUNC_MAP_UPDATE_ELEM, { name: 'map_update_elem', call: (a, { mem, order }) => mapUpdate(mem, order, u32n(a[0]!), u32n(a[1]!), u32n(a[2]!), a[3]!) });
+  t.set(FUNC_MAP_DELETE_ELEM, { name: 'map_delete_elem', call: (a, { mem, order }) => mapDelete(mem, order, u32n(a[0]!), u32n(a[1]!)) });
+  t.set(FUNC_REDIRECT_MAP, { name: 'xdp_redirect_map', call: (a, { mem, order }) => redirectMap(mem, order, u32n(a[0]!), a[1]!, a[2]!) });
+  // XDP's perf_event_output (bpf_xdp_event_output): ctx is the xdp_md, whose data and
+  // data_end give the packet length that flags >> 32 may ask to append
+  t.set(FUNC_PERF_EVENT_OUTPUT, {
+    name: 'xdp_event_output',
+    call: (a, { mem, order }) => {
+      const ctx = u32n(a[0]!);
+      const wantsPacket = a[2]! >> 32n !== 0n;
+      const len = wantsPacket ? Number(mem.load(32, ctx + 4, 4, order)) - Number(mem.load(32, ctx, 4, order)) : 0;
+      return perfEventOutput(mem, order, u32n(a[1]!), a[2]!, u32n(a[3]!), u32n(a[4]!), len);
+    },
+  });
+  // no output here; the result is the format's length (conversions are not expanded)
+  t.set(FUNC_TRACE_PRINTK, {
+    name: 'trace_printk',
+    call: (a, { mem }) => {
+      const fmt = u32n(a[0]!);
+      const size = u32n(a[1]!);
+      let n = 0;
+      while (n < size && Number(mem.load(32, fmt + n, 1, 'le')) !== 0) n++;
+      return BigInt(n);
+    },
+  });
+  return t;
+}
+
+/**
+ * The XDP context as the helpers below see it: `struct xdp_md` (data, data_end, data_meta
+ * at 0, 4, 8: 32-bit pointers on this target), followed by what `struct xdp_buff` holds
+ * beyond it, which programs never read: the start of the headroom and the end of the
+ * room the tail may grow into (xdp_data_hard_end: frame_sz minus the shared info).
+ */
+export const XDP_MD_DATA = 0;
+export const XDP_MD_DATA_END = 4;
+export const XDP_MD_DATA_META = 8;
+export const XDP_BUFF_HARD_START = 24;
+export const XDP_BUFF_HARD_END = 28;
+/** sizeof(struct xdp_frame) on a 32-bit kernel: kept free at the start of the headroom. */
+export const XDP_FRAME_BYTES = 32;
+const ETH_HLEN = 14;
+const EINVAL = 22n;
+const EACCES = 13n;
+/** metalen limit: skb_shared_info.meta_len is a u8. */
+const META_MAX = 255;
+const XDP_ABORTED = 0n;
+const XDP_REDIRECT = 4n;
+
+/** bpf_xdp_adjust_head/meta/tail, get_buff_len and redirect (net/core/filter.c), over a linear buffer. */
+function xdpHelpers(): Map<number, Helper> {
+  const field = (mem: ConcreteMemory, order: ByteOrder, ctx: number, off: number): number => Number(mem.load(32, ctx + off, 4, order));
+  const set = (mem: ConcreteMemory, order: ByteOrder, ctx: number, off: number, v: number): void => mem.store(32, ctx + off, 4, order, v >>> 0);
+  const err = (e: bigint): bigint => BigInt.asUintN(64, -e);
+  const t = new Map<number, Helper>();
+  t.set(FUNC_XDP_ADJUST_HEAD, {
+    name: 'xdp_adjust_head',
+    call: (a, { mem, order }) => {
+      const ctx = u32n(a[0]!);
+      const [data, end, meta] = [XDP_MD_DATA, XDP_MD_DATA_END, XDP_MD_DATA_META].map((o) => field(mem, order, ctx, o)) as [number, number, number];
+      const metalen = data - meta;
+      const dataStart = field(mem, order, ctx, XDP_BUFF_HARD_START) + XDP_FRAME_BYTES + metalen;
+      const moved = data + s32(a[1]!);
+      if (moved < dataStart || moved > end - ETH_HLEN) return err(EINVAL);
+      if (metalen) {
+        const bytes: number[] = [];
+        for (let i = 0; i < metalen; i++) bytes.push(Number(mem.load(32, meta + i, 1, order)));
+        bytes.forEach((b, i) => mem.store(32, meta + s32(a[1]!) + i, 1, order, b));
+      }
+      set(mem, order, ctx, XDP_MD_DATA_META, meta + s32(a[1]!));
+      set(mem, order, ctx, XDP_MD_DATA, moved);
+      return 0n;
+    },
+  });
+  t.set(FUNC_XDP_ADJUST_META, {
+    name: 'xdp_adjust_meta',
+    call: (a, { mem, order }) => {
+      const ctx = u32n(a[0]!);
+      const data = field(mem, order, ctx, XDP_MD_DATA);
+      const meta = field(mem, order, ctx, XDP_MD_DATA_META) + s32(a[1]!);
+      if (meta < field(mem, order, ctx, XDP_BUFF_HARD_START) + XDP_FRAME_BYTES || meta > data) return err(EINVAL);
+      const metalen = data - meta;
+      if (metalen % 4 !== 0 || metalen > META_MAX) return err(EACCES);
+      set(mem, order, ctx, XDP_MD_DATA_META, meta);
+      return 0n;
+    },
+  });
+  t.set(FUNC_XDP_ADJUST_TAIL, {
+    name: 'xdp_adjust_tail',
+    call: (a, { mem, order }) => {
+      const ctx = u32n(a[0]!);
+      const offset = s32(a[1]!);
+      const oldEnd = field(mem, order, ctx, XDP_MD_DATA_END);
+      const end = oldEnd + offset;
+      if (end > field(mem, order, ctx, XDP_BUFF_HARD_END)) return err(EINVAL);
+      if (end < field(mem, order, ctx, XDP_MD_DATA) + ETH_HLEN) return err(EINVAL);
+      for (let i = 0; i < offset; i++) mem.store(32, oldEnd + i, 1, order, 0);
+      set(mem, order, ctx, XDP_MD_DATA_END, end);
+      return 0n;
+    },
+  });
+  t.set(FUNC_XDP_GET_BUFF_LEN, {
+    name: 'xdp_get_buff_len',
+    call: (a, { mem, order }) => BigInt(field(mem, order, u32n(a[0]!), XDP_MD_DATA_END) - field(mem, order, u32n(a[0]!), XDP_MD_DATA)),
+  });
+  // the target device is not modelled: any ifindex redirects
+  t.set(FUNC_XDP_REDIRECT, { name: 'xdp_redirect', call: (a) => (a[1]! !== 0n ? XDP_ABORTED : XDP_REDIRECT) });
+  return t;
 }

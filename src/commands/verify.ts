@@ -29,14 +29,14 @@ interface VerifyOpts {
   filter?: string;
 }
 
-const CORPORA: readonly CorpusName[] = ['test_bpf', 'tail_calls', 'classic', 'filters'];
+const CORPORA: readonly CorpusName[] = ['test_bpf', 'tail_calls', 'classic', 'filters', 'xdp', 'samples'];
 
 export function parseCorpora(list: string): CorpusName[] {
   const names = list.split(',').map((s) => s.trim()).filter(Boolean);
   if (names.length === 0) throw new UsageError('--corpus needs at least one corpus name');
   for (const n of names) {
     if (!(CORPORA as readonly string[]).includes(n)) {
-      throw new UsageError(`unknown corpus '${n}' (available: ${CORPORA.join(', ')}; xdp and PATH corpora are not implemented yet)`);
+      throw new UsageError(`unknown corpus '${n}' (available: ${CORPORA.join(', ')}; PATH corpora are not implemented yet)`);
     }
   }
   return names as CorpusName[];
@@ -60,7 +60,7 @@ export function register(program: Command): void {
     .option('--harden', 'blind constants before JITing (bpf_jit_blind_constants)')
     .option('--seed <n>', 'seed of the blinding PRNG', '1')
     .option('--filter <regex>', 'only programs whose identity (corpus:index:name) matches')
-    .option('--corpus <list>', 'corpora: test_bpf, tail_calls, classic, filters', 'test_bpf,tail_calls')
+    .option('--corpus <list>', 'corpora: test_bpf, tail_calls, classic, filters, xdp, samples', 'test_bpf,tail_calls')
     .option('--configs <list>', 'configurations (default: be-r2,le-r2,be-r6,le-r6)')
     .option('--isa <list>', 'ISA releases r2,r6 (with --endian, instead of --configs)')
     .option('--endian <list>', 'byte orders be,le (with --isa, instead of --configs)')

@@ -19,6 +19,8 @@ import { readTreeSources } from './source.ts';
 import { readStream, type RawCorpus, type RawTest } from './stream.ts';
 import { loadClassic } from './classic/index.ts';
 import { loadFilters } from './realistic/filters.ts';
+import { loadXdp } from './realistic/xdp.ts';
+import { loadKernelSamples } from './realistic/kernel-samples.ts';
 
 export {
   bindTailCalls,
@@ -36,7 +38,7 @@ export {
   TAIL_CALL_MARKER,
 } from './model.ts';
 
-export type CorpusName = 'test_bpf' | 'tail_calls' | 'classic' | 'filters';
+export type CorpusName = 'test_bpf' | 'tail_calls' | 'classic' | 'filters' | 'xdp' | 'samples';
 
 export const defaultCacheRoot = join(cacheDir, 'corpus');
 /** The tree `jitgen corpus import` uses without --tree (what `jitgen tree init` makes). */
@@ -270,5 +272,7 @@ export function loadCorpus(treeDir: string, name: CorpusName, endian: Endian, op
 export async function loadAnyCorpus(treeDir: string, name: CorpusName, endian: Endian, opts: Pick<CorpusOptions, 'cacheRoot' | 'progress'> = {}): Promise<TestProgram[]> {
   if (name === 'classic') return loadClassic(resolve(treeDir), endian, loadCorpus(treeDir, 'test_bpf', endian, opts), { progress: opts.progress });
   if (name === 'filters') return loadFilters(resolve(treeDir), endian, opts.progress);
+  if (name === 'xdp') return loadXdp(endian);
+  if (name === 'samples') return loadKernelSamples(resolve(treeDir), endian, opts.progress);
   return loadCorpus(treeDir, name, endian, opts);
 }
