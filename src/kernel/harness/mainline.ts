@@ -14,8 +14,8 @@ import { harnessJit } from './run.ts';
 
 /** What `check --harness` runs by default. */
 export const HARNESS_CORPORA: readonly CorpusName[] = ['test_bpf', 'tail_calls'];
-/** What the harness can run: the kernel's corpora and the converted classic and filter programs. */
-export const HARNESS_CAPABLE: readonly CorpusName[] = ['test_bpf', 'tail_calls', 'classic', 'filters'];
+/** What the harness can run: the kernel's corpora, the converted classic and filter programs, the XDP objects. */
+export const HARNESS_CAPABLE: readonly CorpusName[] = ['test_bpf', 'tail_calls', 'classic', 'filters', 'xdp', 'samples'];
 
 export interface ProgramResult {
   id: string;
