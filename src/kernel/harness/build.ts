@@ -6,7 +6,7 @@
 // headers they read, shims, driver, generated target header, flags, kernel-function
 // addresses, gcc version). After a build, the compiler's dependency lists are checked
 // against the hashed inputs, so a header the key missed is an error, not a stale cache.
-import { spawn } from 'node:child_process';
+import { runTool } from '../../tool.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -161,26 +161,10 @@ function listFiles(dir: string, suffix: string): string[] {
 let gccVersion: string | undefined;
 
 async function compilerVersion(): Promise<string> {
-  gccVersion ??= (await run('gcc', ['--version'], 'gcc --version')).toString('utf8').split('\n')[0]!;
+  gccVersion ??= (await runTool('gcc', ['--version'], 'gcc --version')).toString('utf8').split('\n')[0]!;
   return gccVersion;
 }
 
-/** Runs a command; resolves with stdout, rejects with an InputError quoting stderr. */
-export function run(cmd: string, args: string[], what: string, cwd?: string): Promise<Buffer> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => reject(new InputError(`${what}: cannot run ${cmd}: ${e.message}`)));
-    child.on('close', (code) => {
-      if (code === 0) return resolvePromise(Buffer.concat(out));
-      const msg = Buffer.concat(err).toString('utf8').split('\n').filter(Boolean).slice(0, 12).join('\n  ');
-      reject(new InputError(`${what} failed (exit ${code}):\n  ${msg}`));
-    });
-  });
-}
 
 /** Runs jobs at most `limit` at a time. */
 async function pool<T>(jobs: (() => Promise<T>)[], limit: number): Promise<T[]> {
@@ -307,7 +291,7 @@ async function compileAndLink(
     if (f === 'bpf_common.h') writeFileSync(join(stage, 'linux', f), text);
   }
 
-  const gccInclude = (await run('gcc', ['-m32', '-print-file-name=include'], 'gcc -print-file-name')).toString('utf8').trim();
+  const gccInclude = (await runTool('gcc', ['-m32', '-print-file-name=include'], 'gcc -print-file-name')).toString('utf8').trim();
   // No glibc header in the JIT's units: -nostdinc, then only the compiler's own headers.
   const jitFlags = [
     ...HARNESS_CFLAGS,
@@ -325,9 +309,9 @@ async function compileAndLink(
   const driverObj = join(out, 'driver.o');
   const jobs = [
     ...units.map((f, i) => () =>
-      run('gcc', [...jitFlags, ...(i < spec.files.length ? spec.cflags : []), '-MD', '-MF', `${objects[i]}.d`, '-c', f, '-o', objects[i]!], `gcc ${relative(tree, f)}`),
+      runTool('gcc', [...jitFlags, ...(i < spec.files.length ? spec.cflags : []), '-MD', '-MF', `${objects[i]}.d`, '-c', f, '-o', objects[i]!], `gcc ${relative(tree, f)}`),
     ),
-    () => run('gcc', [...HARNESS_CFLAGS, '-Wall', '-I', gen, '-include', 'jitgen/target.h', '-MD', '-MF', `${driverObj}.d`, '-c', join(shimDir, 'driver.c'), '-o', driverObj], 'gcc driver.c'),
+    () => runTool('gcc', [...HARNESS_CFLAGS, '-Wall', '-I', gen, '-include', 'jitgen/target.h', '-MD', '-MF', `${driverObj}.d`, '-c', join(shimDir, 'driver.c'), '-o', driverObj], 'gcc driver.c'),
   ];
   await pool(jobs, Math.max(1, availableParallelism()));
 
@@ -335,7 +319,7 @@ async function compileAndLink(
 
   // Kernel functions the JIT references: bound to the binding's addresses at link time.
   const undefinedSyms = new Set(
-    (await run('nm', ['-u', '--format=posix', ...objects], 'nm -u'))
+    (await runTool('nm', ['-u', '--format=posix', ...objects], 'nm -u'))
       .toString('utf8')
       .split('\n')
       .map((l) => l.split(' ')[0]!)
@@ -350,7 +334,7 @@ async function compileAndLink(
     bound[s] = addr ?? 0;
   }
   const defsyms = wanted.map((s) => `-Wl,--defsym=${s}=0x${(bound[s]! >>> 0).toString(16)}`);
-  await run('gcc', [...LINK_FLAGS, '-o', join(out, 'harness'), driverObj, ...objects, ...defsyms], 'linking the harness');
+  await runTool('gcc', [...LINK_FLAGS, '-o', join(out, 'harness'), driverObj, ...objects, ...defsyms], 'linking the harness');
 
   const manifest: Manifest = { format: BUILD_FORMAT, key, unbound, bound, maxTailCallCnt: tcc };
   writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -1,12 +1,11 @@
 // Builds the corpus driver with the host gcc, once per target byte order, and runs it:
 // the output is the stream that src/verify/corpus/stream.ts reads.
-import { spawn } from 'node:child_process';
+import { runTool } from '../../tool.ts';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Endian } from '../../config.ts';
-import { InputError } from '../../errors.ts';
 import { readTreeSources, translationUnit, UAPI_HEADERS, type TreeSources } from './source.ts';
 
 /**
@@ -48,22 +47,6 @@ export function corpusKey(src: TreeSources): string {
   return h.digest('hex');
 }
 
-/** Runs a command; resolves with its stdout, rejects with its stderr's head. */
-function run(cmd: string, args: string[], what: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => reject(new InputError(`${what}: cannot run ${cmd}: ${e.message}`)));
-    child.on('close', (code) => {
-      if (code === 0) return resolve(Buffer.concat(out));
-      const msg = Buffer.concat(err).toString('utf8').split('\n').filter(Boolean).slice(0, 8).join('\n  ');
-      reject(new InputError(`${what} failed (exit ${code}):\n  ${msg}`));
-    });
-  });
-}
 
 /**
  * Writes the translation unit and the tree's staged uapi headers into `buildDir`, compiles
@@ -93,9 +76,9 @@ export async function buildStreams(
       '-o', exe,
     ];
     progress(`compiling test_bpf.c's test table (${endian}) with gcc -m32`);
-    await run('gcc', args, `gcc (${endian})`);
+    await runTool('gcc', args, `gcc (${endian})`);
     progress(`running the generators (${endian})`);
-    return run(exe, [], `corpus driver (${endian})`);
+    return runTool(exe, [], `corpus driver (${endian})`);
   };
   const [le, be] = await Promise.all([one('le'), one('be')]);
   return { le, be };

@@ -3,7 +3,7 @@
 // filters, seccomp_check_filter() (kernel/seccomp.c), cut from the tree at run time,
 // compiled on the host with gcc -m32 against the corpus shim plus shim/classic.h, with
 // the target's sk_buff offsets. The converter is built once per input hash into the cache.
-import { spawn } from 'node:child_process';
+import { runTool } from '../../../tool.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -123,24 +123,6 @@ function unit(tree: string, layout: SkbLayout, endian: 'be' | 'le'): Unit {
   return { text, uapi, key: h.digest('hex').slice(0, 16) };
 }
 
-function run(cmd: string, args: string[], input: string | undefined, what: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => reject(new InputError(`${what}: cannot run ${cmd}: ${e.message}`)));
-    child.on('close', (code) => {
-      if (code === 0) return resolve(Buffer.concat(out).toString('utf8'));
-      const msg = Buffer.concat(err).toString('utf8').split('\n').filter(Boolean).slice(0, 8).join('\n  ');
-      reject(new InputError(`${what} failed (exit ${code}):\n  ${msg}`));
-    });
-    // a converter that stops early reports through its exit status, not EPIPE
-    child.stdin.on('error', () => {});
-    child.stdin.end(input ?? '');
-  });
-}
 
 export interface ConverterOptions {
   layout?: SkbLayout;
@@ -164,10 +146,9 @@ export async function buildConverter(tree: string, endian: 'be' | 'le', opts: Co
   writeFileSync(src, u.text);
   opts.progress?.(`compiling the tree's bpf_convert_filter (${endian}) with gcc -m32`);
   const tmpExe = join(build, 'convert');
-  await run(
+  await runTool(
     'gcc',
     [...CFLAGS, `-DJITGEN_BIG_ENDIAN=${endian === 'be' ? 1 : 0}`, '-I', build, '-I', classicShimDir, '-I', corpusShimDir, '-I', join(corpusShimDir, 'include'), '-I', join(build, 'include'), src, '-o', tmpExe],
-    undefined,
     `gcc (classic converter, ${endian})`,
   );
   renameSync(tmpExe, exe);
@@ -222,6 +203,6 @@ export async function convertClassic(
     .map((p) => [`${p.kind === 'seccomp' ? 'C' : 'S'} ${p.insns.length}`, ...p.insns.map((c) => `${c.code} ${c.jt} ${c.jf} ${c.k >>> 0}`)].join('\n'))
     .concat('E\n')
     .join('\n');
-  const out = await run(exe, [], input, `classic converter (${endian})`);
+  const out = (await runTool(exe, [], `classic converter (${endian})`, { input })).toString('utf8');
   return parseConversions(out, progs.length);
 }

@@ -4,7 +4,7 @@
 // own bpf_convert_filter (../classic/convert.ts), run on hand-built sample packets (as
 // skbs) and seccomp_data records. The expected results are the reference interpreter's:
 // the JIT must agree with it. Identity `filters:<n>:<expression or policy>`.
-import { spawn } from 'node:child_process';
+import { runTool } from '../../../tool.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,21 +27,6 @@ export interface ProbeFilter {
   insns: ClassicInsn[];
 }
 
-function run(cmd: string, args: string[], what: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => reject(new InputError(`${what}: cannot run ${cmd}: ${e.message}`)));
-    child.on('close', (code) => {
-      if (code === 0) return resolve(Buffer.concat(out).toString('utf8'));
-      const msg = Buffer.concat(err).toString('utf8').split('\n').filter(Boolean).slice(0, 8).join('\n  ');
-      reject(new InputError(`${what} failed (exit ${code}):\n  ${msg}`));
-    });
-  });
-}
 
 /** Builds the probe (cached by its source's hash) and returns the executable. */
 export async function buildProbe(progress?: (m: string) => void): Promise<string> {
@@ -53,7 +38,7 @@ export async function buildProbe(progress?: (m: string) => void): Promise<string
   mkdirSync(dir, { recursive: true });
   progress?.('compiling tools/probes/filters.c against libpcap and libseccomp');
   const tmp = `${exe}.${process.pid}`;
-  await run('gcc', ['-O1', '-Wall', '-o', tmp, PROBE_SOURCE, '-lpcap', '-lseccomp'], 'gcc (filters probe; needs libpcap-dev, libseccomp-dev)');
+  await runTool('gcc', ['-O1', '-Wall', '-o', tmp, PROBE_SOURCE, '-lpcap', '-lseccomp'], 'gcc (filters probe; needs libpcap-dev, libseccomp-dev)');
   renameSync(tmp, exe);
   return exe;
 }
@@ -80,7 +65,7 @@ export function parseProbe(out: string): ProbeFilter[] {
 /** The probe's filters for one byte order (seccomp filters are built for mips / mipsel). */
 export async function probeFilters(endian: Endian, progress?: (m: string) => void): Promise<ProbeFilter[]> {
   const exe = await buildProbe(progress);
-  return parseProbe(await run(exe, [endian === 'be' ? 'mips' : 'mipsel'], 'filters probe'));
+  return parseProbe((await runTool(exe, [endian === 'be' ? 'mips' : 'mipsel'], 'filters probe')).toString('utf8'));
 }
 
 /** The skb a captured frame arrives in: protocol from its EtherType, headers reset. */

@@ -5,7 +5,7 @@
 // objects are cached under .cache/kernel-samples/<key>/<endian>/, key = hash of the
 // compiler command, the tree's path, the sources, libbpf's headers and bpf_doc.py's input. Then the object path of ./xdp.ts:
 // same loader, map models, sample frames, interpreter as the reference.
-import { spawn } from 'node:child_process';
+import { spawnTool } from '../../../tool.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -66,17 +66,6 @@ const ASM_BYTEORDER = `/* jitgen: the byte order of the BPF target, not of the h
 #endif
 `;
 
-function run(cmd: string, args: string[], what: string): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => reject(new InputError(`${what}: cannot run ${cmd}: ${e.message}`)));
-    child.on('close', (code) => resolve({ code: code ?? 1, out: Buffer.concat(out).toString('utf8'), err: Buffer.concat(err).toString('utf8') }));
-  });
-}
 
 /** The host's multiarch include directory with <asm/types.h> (the uapi headers need one). */
 function asmIncludeDir(): string {
@@ -136,7 +125,7 @@ export async function buildSamples(tree: string, endian: Endian, progress?: (m: 
   if (!existsSync(defs)) {
     mkdirSync(inc, { recursive: true });
     progress?.('samples: generating bpf_helper_defs.h with the tree\'s scripts/bpf_doc.py');
-    const r = await run('python3', [docPy, '--header', '--file', bpfH], 'scripts/bpf_doc.py');
+    const r = await spawnTool('python3', [docPy, '--header', '--file', bpfH], 'scripts/bpf_doc.py');
     if (r.code !== 0) throw new InputError(`corpus samples: scripts/bpf_doc.py failed: ${r.err.split('\n')[0]}`);
     mkdirSync(join(inc, 'asm'), { recursive: true });
     writeFileSync(join(inc, 'asm/byteorder.h'), ASM_BYTEORDER);
@@ -162,7 +151,7 @@ export async function buildSamples(tree: string, endian: Endian, progress?: (m: 
       continue;
     }
     progress?.(`samples: ${CLANG} -target ${endian === 'le' ? 'bpfel' : 'bpfeb'} ${source.path}`);
-    const r = await run(CLANG, [...clangArgs(tree, inc, endian), src, '-o', `${obj}.tmp`], CLANG);
+    const r = await spawnTool(CLANG, [...clangArgs(tree, inc, endian), src, '-o', `${obj}.tmp`], CLANG);
     if (r.code === 0) {
       renameSync(`${obj}.tmp`, obj);
       built.push({ source, object: obj });
