@@ -141,9 +141,9 @@ export function recordedLines(design: string): string[] {
   const sorted = <T>(o: Record<string, T>): [string, T][] => Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1));
   const harness = loadResult<HarnessRecord>(`harness-${design}`);
   for (const [corpora, run] of sorted(harness?.result.runs ?? {})) {
-    lines.push(`  jitgen check --harness --corpus ${corpora}:`);
+    lines.push(`  jitgen check --harness --corpus ${corpora} (rendered C vs model):`);
     for (const [id, c] of sorted(run)) {
-      lines.push(`    ${id}: rendered C = model on ${c.identical} of ${c.programs} programs, ${c.differing} differ, ${c.declined} refused by both`);
+      lines.push(`    ${id}: ${c.identical} of ${c.programs} images equal, ${c.differing} differ, ${c.declined} refused by both`);
     }
   }
   const mainline = loadResult<MainlineRecord>('harness-mainline');
@@ -176,8 +176,10 @@ export function recordedLines(design: string): string[] {
     if (!boot) continue;
     lines.push(`  ${label}:`);
     for (const [id, c] of Object.entries(boot.result.configs).sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const images = c.images ? `; dumped images vs harness: ${c.images.equal} of ${c.images.compared} equal, ${c.images.differ} differ` : '';
-      lines.push(`    ${id}${short(c.commit)}: ${c.summary}${images}`);
+      // one fact a line: commit messages wrap at 75 columns
+      lines.push(`    ${id}${short(c.commit)}:`);
+      for (const part of c.summary.split('; ')) lines.push(`      ${part}`);
+      if (c.images) lines.push(`      dumped images = harness images: ${c.images.equal} of ${c.images.compared}, ${c.images.differ} differ`);
     }
   }
   return lines;
