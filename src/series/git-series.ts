@@ -27,7 +27,8 @@ export interface SeriesOptions {
   /** Add To: (maintainers) and Cc: (reviewers, supporters, lists) from the tree's get_maintainer.pl. */
   getMaintainer?: boolean;
   coverSubject: string;
-  coverBlurb: string;
+  /** The cover letter's text, given the series' git tree (its content). */
+  coverBlurb: (seriesTree: string) => string;
   progress?: (msg: string) => void;
 }
 
@@ -188,7 +189,7 @@ export async function writeSeries(commits: readonly SeriesCommit[], opts: Series
   const coverPath = join(scratch, cover);
   const text = readFileSync(coverPath, 'utf8')
     .replace('*** SUBJECT HERE ***', opts.coverSubject)
-    .replace('*** BLURB HERE ***', opts.coverBlurb.trimEnd());
+    .replace('*** BLURB HERE ***', opts.coverBlurb((await wt.revparse(['HEAD^{tree}'])).trim()).trimEnd());
   writeFileSync(coverPath, text);
 
   const old = `${opts.outDir}.old-${process.pid}`;

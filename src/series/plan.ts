@@ -53,8 +53,8 @@ export function registerMap(r: Rendered): string {
 }
 
 /** The measured matrix: the recorded verify, harness, build, checkpatch and boot runs. */
-export function measuredMatrix(design: string): string {
-  const lines = [...verifyLines(design), ...recordedLines(design)];
+export function measuredMatrix(design: string, series?: string): string {
+  const lines = [...verifyLines(design), ...recordedLines(design, series)];
   if (lines.length === 0) lines.push('  (nothing recorded: run `jitgen verify`, `jitgen check` and `jitgen boot-test` first)');
   return lines.join('\n');
 }
@@ -100,14 +100,15 @@ export function seriesCommits(r: Rendered): SeriesCommit[] {
   return commits;
 }
 
-export function coverLetter(r: Rendered): { subject: string; blurb: string } {
+/** The cover letter; its blurb is written once the series' tree is known. */
+export function coverLetter(r: Rendered): { subject: string; blurb: (series: string) => string } {
   return {
     subject: 'MIPS: eBPF: A JIT for 32-bit CPUs made from a proved model',
-    blurb: message('cover', {
+    blurb: (series) => message('cover', {
       design: r.design.name,
       summary: wrap(r.design.summary),
       regmap: registerMap(r),
-      matrix: measuredMatrix(r.design.name),
+      matrix: measuredMatrix(r.design.name, series),
     }),
   };
 }

@@ -11,13 +11,19 @@ import { loadResult, saveResult } from '../verify/store.ts';
 
 const commandLine = (): string => `jitgen ${process.argv.slice(2).join(' ')}`;
 
+/** A corpus list as one key, in one order whatever order the command gave. */
+const CORPUS_ORDER = ['test_bpf', 'tail_calls', 'classic', 'filters', 'xdp', 'samples'];
+const corpusKey = (corpora: readonly string[]): string =>
+  [...corpora].sort((a, b) => (CORPUS_ORDER.indexOf(a) + 1 || 99) - (CORPUS_ORDER.indexOf(b) + 1 || 99)).join(',');
+
 /** verify's counts per corpus list and configuration, each with the command that measured it. */
 interface VerifyRecord {
   runs: Record<string, Record<string, { passed: number; failed: number; skipped: number; declined: number; command: string }>>;
 }
 
 interface BuildRecord {
-  commit: string;
+  /** The git tree that was built. */
+  tree: string;
   configs: Record<string, { ok: boolean; warnings: number; jitWarnings: number }>;
 }
 /** Harness runs per corpus list and configuration (they add up like verify's). */
@@ -31,7 +37,7 @@ interface MainlineRecord {
 /** Merge one run's per-configuration counts into a record's runs under its corpus list. */
 function mergeRuns<T>(name: string, corpora: readonly string[], configs: Record<string, T>): Record<string, Record<string, T>> {
   const runs = { ...(loadResult<{ runs: Record<string, Record<string, T>> }>(name)?.result.runs ?? {}) };
-  const key = corpora.join(',');
+  const key = corpusKey(corpora);
   runs[key] = { ...(runs[key] ?? {}), ...configs };
   return runs;
 }
@@ -45,8 +51,8 @@ interface BootConfigRecord {
   summary: string;
   passed: boolean;
   images: { compared: number; equal: number; differ: number } | null;
-  /** The tree's commit that was built and booted. */
-  commit: string;
+  /** The git tree (content, not commit: the series' messages quote these records) that was booted. */
+  tree: string;
   command: string;
 }
 /** The last boot of each configuration (runs of one configuration at a time add up). */
@@ -54,9 +60,10 @@ export interface BootRecord {
   configs: Record<string, BootConfigRecord>;
 }
 
-async function headOf(tree: string): Promise<string> {
+/** The content of a checkout's HEAD (its tree object): equal for equal files, whatever the commit messages. */
+export async function contentOf(tree: string): Promise<string> {
   try {
-    return (await gitAt(tree).revparse(['HEAD'])).trim();
+    return (await gitAt(tree).revparse(['HEAD^{tree}'])).trim();
   } catch {
     return ''; // not a git tree: the record says so by its empty commit
   }
@@ -69,7 +76,7 @@ async function headOf(tree: string): Promise<string> {
 export function recordVerify(design: string, harden: boolean, corpora: readonly string[], r: JitVerifyResult): void {
   const name = `verify-${design}${harden ? '-harden' : ''}`;
   const runs = { ...(loadResult<VerifyRecord>(name)?.result.runs ?? {}) };
-  const key = corpora.join(',');
+  const key = corpusKey(corpora);
   const run = { ...(runs[key] ?? {}) };
   for (const [id, c] of Object.entries(r.configs)) {
     const declined = r.declined?.[id] ?? 0;
@@ -98,7 +105,7 @@ export async function recordBuild(r: BuildReport): Promise<void> {
   const configs = Object.fromEntries(
     Object.entries(r.configs).map(([id, c]) => [id, { ok: c.ok, warnings: c.warnings.length, jitWarnings: c.jitWarnings }]),
   );
-  saveResult<BuildRecord>('build', commandLine(), { commit: await headOf(r.tree), configs });
+  saveResult<BuildRecord>('build', commandLine(), { tree: await contentOf(r.tree), configs });
 }
 
 export function recordHarness(design: string, corpora: readonly string[], r: HarnessCheckReport): void {
@@ -126,17 +133,20 @@ export function recordCheckpatch(r: CheckpatchReport): void {
   });
 }
 
-export async function recordBoot(tree: string, name: string, configs: Record<string, Omit<BootConfigRecord, 'commit' | 'command'>>): Promise<void> {
-  const commit = await headOf(tree);
+export async function recordBoot(dir: string, name: string, configs: Record<string, Omit<BootConfigRecord, 'tree' | 'command'>>): Promise<void> {
+  const tree = await contentOf(dir);
   const merged = { ...(loadResult<BootRecord>(name)?.result.configs ?? {}) };
-  for (const [id, c] of Object.entries(configs)) merged[id] = { ...c, commit, command: commandLine() };
+  for (const [id, c] of Object.entries(configs)) merged[id] = { ...c, tree, command: commandLine() };
   saveResult<BootRecord>(name, commandLine(), { configs: merged });
 }
 
-const short = (commit: string): string => (commit ? ` at ${commit.slice(0, 12)}` : '');
-
-/** The cover letter's lines for every recorded check and boot (verify is quoted by plan.ts). */
-export function recordedLines(design: string): string[] {
+/**
+ * The cover letter's lines for every recorded check and boot (verify's: verifyLines).
+ * `series`: the series' own tree, when known, so that builds and boots of exactly this
+ * series say so.
+ */
+export function recordedLines(design: string, series?: string): string[] {
+  const at = (tree: string | undefined): string => (!tree ? '' : tree === series ? ' (this series)' : ` (tree ${tree.slice(0, 12)})`);
   const lines: string[] = [];
   const sorted = <T>(o: Record<string, T>): [string, T][] => Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1));
   const harness = loadResult<HarnessRecord>(`harness-${design}`);
@@ -155,7 +165,7 @@ export function recordedLines(design: string): string[] {
   }
   const build = loadResult<BuildRecord>('build');
   if (build) {
-    lines.push(`  ${build.command}${short(build.result.commit)}:`);
+    lines.push(`  ${build.command}${at(build.result.tree)}:`);
     for (const [id, c] of Object.entries(build.result.configs)) {
       lines.push(`    ${id}: ${c.ok ? 'built' : 'FAILED'}, ${c.jitWarnings} warnings in arch/mips/net (${c.warnings} W=1 warnings in all)`);
     }
@@ -177,7 +187,7 @@ export function recordedLines(design: string): string[] {
     lines.push(`  ${label}:`);
     for (const [id, c] of Object.entries(boot.result.configs).sort(([a], [b]) => (a < b ? -1 : 1))) {
       // one fact a line: commit messages wrap at 75 columns
-      lines.push(`    ${id}${short(c.commit)}:`);
+      lines.push(`    ${id}${at(c.tree)}:`);
       for (const part of c.summary.split('; ')) lines.push(`      ${part}`);
       if (c.images) lines.push(`      dumped images = harness images: ${c.images.equal} of ${c.images.compared}, ${c.images.differ} differ`);
     }

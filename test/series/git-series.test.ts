@@ -55,7 +55,7 @@ function options(tree: string, out: string): SeriesOptions {
     to: [],
     cc: [],
     coverSubject: 'A cover',
-    coverBlurb: 'The blurb.',
+    coverBlurb: () => 'The blurb.',
   };
 }
 
