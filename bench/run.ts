@@ -4,12 +4,14 @@ import { benchInterp } from './interp.ts';
 import { benchMips } from './mips.ts';
 import { benchJit } from './jit.ts';
 import { benchProve } from './prove.ts';
+import { benchCodeSize } from './code-size.ts';
 
 const sections: [string, () => Promise<string[]>][] = [
   ['reference interpreter (BPF insns/s over test_bpf)', () => benchInterp()],
   ['MIPS simulator vs QEMU user mode (same loop)', () => benchMips()],
   ['JIT model (BPF insns compiled/s, test_bpf)', () => benchJit()],
   ['proofs (time for the whole plan set)', () => benchProve()],
+  ['code size: jitgen vs mainline (johan), be-r2, test_bpf < 3000 insns', () => benchCodeSize()],
 ];
 
 const only = process.argv[2];

@@ -23,6 +23,7 @@ import { routeFor } from './dispatch.ts';
 import { symbolAddress, type Binding } from './binding.ts';
 import { callPlan, walk, type Pair, type Scope, type Sink, type Walker } from './walk.ts';
 import { writtenRegs } from './writes.ts';
+import { liveAtEntry } from './entry-regs.ts';
 
 export interface JitOptions {
   design: Design;
@@ -84,6 +85,8 @@ class Discovery implements Sink<Num> {
   readonly clobbered = new Set<number>();
   calls = false;
   fpUsed = false;
+  /** The program may read R1 (the context) before writing it: the prologue sets it up. */
+  readonly r1Live: boolean;
   /** BPF registers the program names anywhere (their homes are live across calls). */
   readonly usedBpf = new Set<number>([0, 1]);
   private out: Item[] = [];
@@ -116,6 +119,7 @@ class Discovery implements Sink<Num> {
       if (i.dst === bpf.REG_FP || i.src === bpf.REG_FP) this.fpUsed = true;
       if (i.code === (bpf.JMP | bpf.CALL)) for (const r of [1, 2, 3, 4, 5]) this.usedBpf.add(r);
     }
+    this.r1Live = liveAtEntry(this.insns, 1);
   }
 
   private get endian(): Config['endian'] {
@@ -150,6 +154,8 @@ class Discovery implements Sink<Num> {
   }
 
   jump(op: string, regs: number[]): void {
+    // a plan's never-taken jump (a condition decided at compile time) costs nothing
+    if (op === 'bnez' && regs[0] === ZERO) return;
     this.out.push({ k: 'jump', op, regs, target: jumpTarget(this.current, this.index) });
   }
 
@@ -268,14 +274,20 @@ class Discovery implements Sink<Num> {
     }
     // O32: R1 and R2 travel in a0-a3 already; R3-R5 go to the argument slots on the
     // stack, each a 64-bit value in the target's byte order
+    const stores: [number, number][] = [];
     for (const r of [3, 4, 5]) {
       const at = OUTGOING + 8 * (r - 3);
       const { lo, hi } = this.home(r);
       const [first, second] = this.endian === 'be' ? [hi, lo] : [lo, hi];
-      this.e('sw', first, at, SP);
-      this.e('sw', second, at + 4, SP);
+      stores.push([first, at], [second, at + 4]);
     }
-    this.callAddress(this.opts.binding.callBase + insn.imm);
+    // the last store goes in the delay slot of the jalr (it completes before the helper runs)
+    const [lastReg, lastAt] = stores.pop()!;
+    for (const [r, at] of stores) this.e('sw', r, at, SP);
+    this.walkPlan('mov_i', { pairs: {}, regs: { reg: T9 }, vals: { imm: (this.opts.binding.callBase + insn.imm) >>> 0 } });
+    this.e('jalr', RA, T9);
+    this.e('sw', lastReg, lastAt, SP);
+    this.calls = true;
   }
 }
 
@@ -320,7 +332,9 @@ class Layout {
           this.at++;
           if (this.emitting) this.out.push(it);
         } else if (it.k === 'jump') {
-          this.branchTo(it, i);
+          // with no frame the epilogue is two words: an exit is better off with its own copy
+          if (it.op === 'ja' && it.target === items.length && this.frame.stack === 0) this.epilogue(RA);
+          else this.branchTo(it, i);
         } else {
           this.tailCall(i);
         }
@@ -383,9 +397,10 @@ class Layout {
     const r1 = this.d.home(1);
     this.e('ori', T9, ZERO, bpf.MAX_TAIL_CALL_CNT);
     this.e('sw', T9, 0, SP);
+    // a tail call skips this move too: the context is in R1's low word already
     if (r1.lo !== A0) this.e('move', r1.lo, A0);
     // === tail calls enter here ===
-    this.e('move', r1.hi, ZERO);
+    if (this.d.r1Live) this.e('move', r1.hi, ZERO);
     if (f.stack) this.e('addiu', SP, SP, -f.stack);
     f.saved.forEach((r, k) => this.e('sw', r, f.savedAt + 4 * k, SP));
     if (this.d.fpUsed) this.e('addiu', this.d.home(bpf.REG_FP).lo, SP, f.fpOffset);
@@ -394,8 +409,17 @@ class Layout {
   private epilogue(dest: number): void {
     const f = this.frame;
     f.saved.forEach((r, k) => this.e('lw', r, f.savedAt + 4 * k, SP));
+    // the result is R0's low word in v0; a tail call leaves no result
     const r0 = this.d.home(0);
-    if (r0.lo !== V0) this.e('move', V0, r0.lo);
+    const moveResult = dest === RA && r0.lo !== V0;
+    if (f.stack === 0) {
+      // nothing to pop: the delay slot takes the result (or nothing)
+      this.e('jr', dest);
+      if (moveResult) this.e('move', V0, r0.lo);
+      else this.e('nop');
+      return;
+    }
+    if (moveResult) this.e('move', V0, r0.lo);
     this.e('jr', dest);
     this.e('addiu', SP, SP, f.stack);
   }

@@ -66,7 +66,7 @@ const MUTANTS: Mutant[] = [
   { name: 'ALU32: zero extension dropped', design: () => mutate('alu32_x', drop('move hi(dst), zero')), what: 'alu ADD X', dst: 1, src: 2, config: 'be-r2', concrete: true },
   { name: 'JGT64: branch condition swapped', design: () => mutate('jmp64_x', inCase('32', jumpOp('bnez', 'beqz'))), what: 'jmp JGT X', dst: 1, src: 2, config: 'le-r2', concrete: true },
   { name: 'JSGT64: high words compared unsigned', design: () => mutate('jmp64_x', renameOp('slt t9, hi(src), hi(dst)', 'sltu')), what: 'jmp JSGT X', dst: 9, src: 0, config: 'be-r2', concrete: true },
-  { name: 'JEQ64: wrong half of a pair', design: () => mutate('jmp64_k', withArgs('xor t8, hi(dst), hi(tmp)', (a) => [a[0]!, { k: 'half', half: 'lo', pair: 'dst' }, a[2]!])), what: 'jmp JEQ K', dst: 5, config: 'be-r2' },
+  { name: 'JEQ64: wrong half of a pair', design: () => mutate('jmp64_k', withArgs('or t8, t8, hi(dst)', (a) => [a[0]!, a[1]!, { k: 'half', half: 'lo', pair: 'dst' }])), what: 'jmp JEQ K', dst: 5, config: 'be-r2' },
   { name: 'JEQ32 K: compare with zero inverted', design: () => mutate('jmp32_k', jumpOp('beqz', 'bnez')), what: 'jmp32 JEQ K', dst: 9, config: 'le-r6' },
   { name: 'LDX DW: words in the wrong byte order', design: () => mutate('ldx', takeBranch('target', 'else')), what: 'ldx MEM DW', dst: 0, src: 1, config: 'be-r2' },
   { name: 'LDX DW: base overwritten before the second load', design: () => mutate('ldx', takeBranch('same(lo(dst), lo(src))', 'else')), what: 'ldx MEM DW', dst: 3, src: 3, config: 'le-r2' },
