@@ -5,6 +5,7 @@ import { benchMips } from './mips.ts';
 import { benchJit } from './jit.ts';
 import { benchProve } from './prove.ts';
 import { benchCodeSize } from './code-size.ts';
+import { benchFuzz } from './fuzz.ts';
 
 const sections: [string, () => Promise<string[]>][] = [
   ['reference interpreter (BPF insns/s over test_bpf)', () => benchInterp()],
@@ -12,6 +13,7 @@ const sections: [string, () => Promise<string[]>][] = [
   ['JIT model (BPF insns compiled/s, test_bpf)', () => benchJit()],
   ['proofs (time for the whole plan set)', () => benchProve()],
   ['code size: jitgen vs mainline (johan), be-r2, test_bpf < 3000 insns', () => benchCodeSize()],
+  ['differential fuzzer (programs/s, one process)', () => benchFuzz()],
 ];
 
 const only = process.argv[2];
