@@ -14,6 +14,8 @@ import { register as bootTest } from './boot-test.ts';
 import { register as render } from './render.ts';
 import { register as prove } from './prove.ts';
 import { register as fuzz } from './fuzz.ts';
+import { register as compare } from './compare.ts';
+import { register as diffCmd } from './diff.ts';
 
 export type Register = (program: Command) => void;
 
@@ -32,4 +34,6 @@ export const commands: Register[] = [
   render,
   prove,
   fuzz,
+  compare,
+  diffCmd,
 ];

@@ -1,0 +1,119 @@
+// Corpus measurements of one configuration, per design, through the functions verify and
+// `check --harness --mainline` use: runTestJit for the model's presets, mainlineReport for
+// the tree's real C. Nothing here compiles or runs a program any other way.
+import type { TestProgram } from '../bpf/program.ts';
+import type { Config } from '../config.ts';
+import type { Design } from '../jit/design.ts';
+import { mainlineReport } from '../kernel/harness/index.ts';
+import { loadCorpus, type CorpusName } from '../verify/corpus/index.ts';
+import { corpusBinding, helpersFor, imagePrograms, runTestJit } from '../verify/jit-runner.ts';
+import { featureOf } from './features.ts';
+
+export type Status = 'pass' | 'fail' | 'declined';
+
+/** One program's outcome under one design in one configuration. */
+export interface ProgramOutcome {
+  id: string;
+  status: Status;
+  /** Static words of the program's own image (JITed programs). */
+  words?: number;
+  /**
+   * MIPS instructions executed over all sub-tests, as the simulator counts them: image
+   * instructions (of tail-call targets too) plus one per kernel-function or helper call.
+   */
+  steps?: number;
+  reason?: string;
+  /** The feature the design declined (when the message names the instruction). */
+  declinedFeature?: string;
+}
+
+export interface CorpusSelection {
+  treeDir: string;
+  corpora: readonly CorpusName[];
+  /** Keep only programs whose identity matches. */
+  filter?: RegExp;
+  budget?: number;
+  corpusCacheRoot?: string;
+}
+
+/** The selected, non-skipped corpus programs of one byte order, and the skipped ones. */
+export function selectPrograms(sel: CorpusSelection, config: Config): { programs: TestProgram[]; skipped: { id: string; reason: string }[] } {
+  const programs: TestProgram[] = [];
+  const skipped: { id: string; reason: string }[] = [];
+  for (const c of sel.corpora) {
+    const all = loadCorpus(sel.treeDir, c, config.endian, sel.corpusCacheRoot ? { cacheRoot: sel.corpusCacheRoot } : {});
+    for (const p of all) {
+      if (sel.filter && !sel.filter.test(p.id)) continue;
+      if (p.skip !== undefined) skipped.push({ id: p.id, reason: p.skip });
+      else programs.push(p);
+    }
+  }
+  return { programs, skipped };
+}
+
+/** Which feature a decline message names: `<id>: insn <n> (<hex>): ...` of prog or a tail-call member. */
+function declinedFeature(prog: TestProgram, reason: string): string | undefined {
+  const m = /^(.*): insn (\d+) \(/.exec(reason);
+  if (!m) return undefined;
+  const owner = imagePrograms(prog).find((p) => p.id === m[1]) ?? prog;
+  const insn = owner.insns[Number(m[2])];
+  return insn ? featureOf(insn) : undefined;
+}
+
+/** A model preset on the selected programs: what `jitgen verify --design NAME` runs. */
+export function runModel(
+  design: Design,
+  config: Config,
+  programs: readonly TestProgram[],
+  opts: { budget?: number; progress?: (line: string) => void } = {},
+): ProgramOutcome[] {
+  const binding = corpusBinding();
+  const out: ProgramOutcome[] = [];
+  const started = Date.now();
+  let last = started;
+  for (const [n, prog] of programs.entries()) {
+    const o = runTestJit(prog, { design, config, binding, budget: opts.budget }, helpersFor(prog));
+    if (o.ok) out.push({ id: prog.id, status: 'pass', words: o.words, steps: o.steps });
+    else if (o.declined) {
+      const reason = o.reason ?? 'declined';
+      const f = declinedFeature(prog, reason);
+      out.push({ id: prog.id, status: 'declined', reason, ...(f ? { declinedFeature: f } : {}) });
+    } else out.push({ id: prog.id, status: 'fail', words: o.words, steps: o.steps, reason: o.reason ?? 'wrong result' });
+    const now = Date.now();
+    if (now - last >= 5000) {
+      last = now;
+      opts.progress?.(`compare: ${config.id} ${design.name}: ${n + 1}/${programs.length} programs, ${((now - started) / 1000).toFixed(0)} s`);
+    }
+  }
+  opts.progress?.(`compare: ${config.id} ${design.name}: ${programs.length} programs in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return out;
+}
+
+/** Mainline's real C on the selected programs, through mainlineReport (the whole corpus is run; the filter applies after). */
+export async function runMainline(
+  sel: CorpusSelection,
+  config: Config,
+  programs: readonly TestProgram[],
+  opts: { cacheRoot?: string; progress?: (line: string) => void } = {},
+): Promise<ProgramOutcome[]> {
+  const report = await mainlineReport(sel.treeDir, [config], {
+    corpora: sel.corpora,
+    cacheRoot: opts.cacheRoot,
+    corpusCacheRoot: sel.corpusCacheRoot,
+    progress: opts.progress,
+  });
+  const byId = new Map((report.configs[config.id]?.results ?? []).map((r) => [r.id, r]));
+  return programs.map((prog) => {
+    const r = byId.get(prog.id);
+    if (!r) return { id: prog.id, status: 'declined', reason: 'not in the harness report' };
+    if (!r.jited) {
+      const reason = r.error ?? 'refused';
+      // mainline names the opcode it does not know: "unknown opcode d7"
+      const code = /opcode (?:0x)?([0-9a-f]{2})\b/i.exec(reason);
+      const insn = code ? prog.insns.find((i) => i.code === parseInt(code[1]!, 16)) : undefined;
+      return { id: prog.id, status: 'declined', reason, ...(insn ? { declinedFeature: featureOf(insn) } : {}) };
+    }
+    const base = { id: prog.id, words: r.words, ...(r.steps !== undefined ? { steps: r.steps } : {}) };
+    return r.passed ? { ...base, status: 'pass' } : { ...base, status: 'fail', reason: r.reason ?? 'wrong result' };
+  });
+}
