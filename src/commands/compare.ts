@@ -12,6 +12,7 @@ import { DESIGNS } from '../jit/designs/index.ts';
 import { MAINLINE } from '../compare/facts.ts';
 import { measureConfig, type ConfigPart } from '../compare/measure.ts';
 import { buildReport } from '../compare/summary.ts';
+import { recordCompare } from '../series/records.ts';
 import { renderMarkdown } from '../compare/markdown.ts';
 import { renderHtml } from '../compare/html.ts';
 
@@ -60,7 +61,7 @@ export function register(program: Command): void {
     .command('compare')
     .description('designs side by side: register maps, conventions, coverage, per-opcode and corpus costs (measured)')
     .option('--designs <list>', `designs: presets and/or mainline (the tree's real C in the host harness)`, DEFAULT_DESIGNS)
-    .option('--corpus <list>', 'corpora: test_bpf, tail_calls', 'test_bpf,tail_calls')
+    .option('--corpus <list>', 'corpora: test_bpf, tail_calls, classic, filters, xdp, samples', 'test_bpf,tail_calls')
     .option('--configs <list>', 'configurations (default: be-r2,le-r2,be-r6,le-r6)')
     .option('--isa <list>', 'ISA releases r2,r6 (with --endian, instead of --configs)')
     .option('--endian <list>', 'byte orders be,le (with --isa, instead of --configs)')
@@ -109,6 +110,7 @@ export function register(program: Command): void {
             ((await perConfigProcesses(join(repoRoot, 'bin/jitgen.js'), configs.map((c) => c.id), (id) => childArgs(opts, id, tree), progress)) as unknown as ConfigPart[])
           : [await measureConfig(configs[0]!, { selection, designs, progress })];
       const report = buildReport(parts, { tree, corpora, designs, filter: opts.filter ?? null });
+      recordCompare(report);
       const text =
         opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : opts.format === 'html' ? renderHtml(report) : renderMarkdown(report);
       if (opts.out) {

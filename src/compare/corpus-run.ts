@@ -4,8 +4,8 @@
 import type { TestProgram } from '../bpf/program.ts';
 import type { Config } from '../config.ts';
 import type { Design } from '../jit/design.ts';
-import { mainlineReport } from '../kernel/harness/index.ts';
-import { loadCorpus, type CorpusName } from '../verify/corpus/index.ts';
+import { mainlineReport } from '../kernel/harness/mainline.ts';
+import { loadAnyCorpus, type CorpusName } from '../verify/corpus/index.ts';
 import { corpusBinding, helpersFor, imagePrograms, runTestJit } from '../verify/jit-runner.ts';
 import { featureOf } from './features.ts';
 
@@ -37,11 +37,15 @@ export interface CorpusSelection {
 }
 
 /** The selected, non-skipped corpus programs of one byte order, and the skipped ones. */
-export function selectPrograms(sel: CorpusSelection, config: Config): { programs: TestProgram[]; skipped: { id: string; reason: string }[] } {
+/** The selected programs as verify loads them (mainlineReport binds its own copies). */
+export async function selectPrograms(
+  sel: CorpusSelection,
+  config: Config,
+): Promise<{ programs: TestProgram[]; skipped: { id: string; reason: string }[] }> {
   const programs: TestProgram[] = [];
   const skipped: { id: string; reason: string }[] = [];
   for (const c of sel.corpora) {
-    const all = loadCorpus(sel.treeDir, c, config.endian, sel.corpusCacheRoot ? { cacheRoot: sel.corpusCacheRoot } : {});
+    const all = await loadAnyCorpus(sel.treeDir, c, config.endian, sel.corpusCacheRoot ? { cacheRoot: sel.corpusCacheRoot } : {});
     for (const p of all) {
       if (sel.filter && !sel.filter.test(p.id)) continue;
       if (p.skip !== undefined) skipped.push({ id: p.id, reason: p.skip });
@@ -89,7 +93,7 @@ export function runModel(
   return out;
 }
 
-/** Mainline's real C on the selected programs, through mainlineReport (the whole corpus is run; the filter applies after). */
+/** Mainline's real C on the selected programs, through mainlineReport. */
 export async function runMainline(
   sel: CorpusSelection,
   config: Config,
@@ -101,6 +105,7 @@ export async function runMainline(
     cacheRoot: opts.cacheRoot,
     corpusCacheRoot: sel.corpusCacheRoot,
     progress: opts.progress,
+    ...(sel.filter ? { filter: (p: TestProgram) => sel.filter!.test(p.id) } : {}),
   });
   const byId = new Map((report.configs[config.id]?.results ?? []).map((r) => [r.id, r]));
   return programs.map((prog) => {

@@ -30,7 +30,7 @@ export interface MeasureOptions {
 
 export async function measureConfig(config: Config, opts: MeasureOptions): Promise<ConfigPart> {
   const binding = corpusBinding();
-  const { programs, skipped } = selectPrograms(opts.selection, config);
+  const { programs, skipped } = await selectPrograms(opts.selection, config);
   const part: ConfigPart = { config: config.id, probes: {}, frames: {}, programs: {}, features: {}, skipped };
   for (const p of programs) part.features[p.id] = [...programFeatures(p.insns)].sort();
   for (const name of opts.designs) {

@@ -9,7 +9,7 @@ import { templatesDir } from '../paths.ts';
 import { homeText } from '../jit/design.ts';
 import type { Rendered } from '../render/index.ts';
 import type { SeriesCommit } from './git-series.ts';
-import { recordedLines, verifyLines } from './records.ts';
+import { compareLines, recordedLines, verifyLines } from './records.ts';
 
 const BPF_REG_NAMES = ['R0', 'R1', 'R2', 'R3', 'R4', 'R5', 'R6', 'R7', 'R8', 'R9', 'R10', 'AX', 'TMP'];
 
@@ -54,7 +54,7 @@ export function registerMap(r: Rendered): string {
 
 /** The measured matrix: the recorded verify, harness, build, checkpatch and boot runs. */
 export function measuredMatrix(design: string, series?: string): string {
-  const lines = [...verifyLines(design), ...recordedLines(design, series)];
+  const lines = [...verifyLines(design), ...compareLines(design), ...recordedLines(design, series)];
   if (lines.length === 0) lines.push('  (nothing recorded: run `jitgen verify`, `jitgen check` and `jitgen boot-test` first)');
   return lines.join('\n');
 }

@@ -7,6 +7,7 @@ import type { MainlineReport } from '../kernel/harness/mainline.ts';
 import { gitAt } from '../kernel/git.ts';
 import type { HarnessCheckReport } from '../render/harness-check.ts';
 import type { JitVerifyResult } from '../verify/jit-verify.ts';
+import type { CompareReport } from '../compare/summary.ts';
 import { loadResult, saveResult } from '../verify/store.ts';
 
 const commandLine = (): string => `jitgen ${process.argv.slice(2).join(' ')}`;
@@ -19,6 +20,11 @@ const corpusKey = (corpora: readonly string[]): string =>
 /** verify's counts per corpus list and configuration, each with the command that measured it. */
 interface VerifyRecord {
   runs: Record<string, Record<string, { passed: number; failed: number; skipped: number; declined: number; command: string }>>;
+}
+
+/** compare's ratios against mainline per corpus list, design and configuration (whole corpora only). */
+interface CompareRecord {
+  runs: Record<string, Record<string, Record<string, { pairs: number; words: number | null; steps: number | null }>>>;
 }
 
 interface BuildRecord {
@@ -96,6 +102,35 @@ export function verifyLines(design: string): string[] {
       for (const [id, c] of Object.entries(run).sort(([a], [b]) => (a < b ? -1 : 1))) {
         lines.push(`    ${id}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped${c.declined ? `, ${c.declined} declined` : ''}`);
       }
+    }
+  }
+  return lines;
+}
+
+export function recordCompare(r: CompareReport): void {
+  if (r.filter !== null || r.baseline === null) return;
+  const prev = loadResult<CompareRecord>('compare')?.result.runs ?? {};
+  const key = corpusKey(r.corpora);
+  const run = { ...(prev[key] ?? {}) };
+  for (const [design, vs] of Object.entries(r.corpus.versusBaseline)) {
+    if (design === r.baseline) continue;
+    run[design] = { ...(run[design] ?? {}) };
+    for (const [id, ratio] of Object.entries(vs.perConfig)) run[design]![id] = { pairs: ratio!.pairs, words: ratio!.words, steps: ratio!.steps };
+  }
+  saveResult<CompareRecord>('compare', commandLine(), { runs: { ...prev, [key]: run } });
+}
+
+/** The cover letter's size lines: geometric means of design/mainline per configuration. */
+export function compareLines(design: string): string[] {
+  const lines: string[] = [];
+  const f = (x: number | null): string => (x === null ? '-' : x.toFixed(3));
+  for (const [corpora, run] of Object.entries(loadResult<CompareRecord>('compare')?.result.runs ?? {})) {
+    const per = run[design];
+    if (!per) continue;
+    lines.push(`  jitgen compare --corpus ${corpora}: ${design} / mainline, geometric means`);
+    lines.push('  over the programs both pass (words; MIPS instructions executed):');
+    for (const [id, r] of Object.entries(per).sort(([a], [b]) => (a < b ? -1 : 1))) {
+      lines.push(`    ${id}: ${f(r.words)} static, ${f(r.steps)} dynamic (${r.pairs} programs)`);
     }
   }
   return lines;

@@ -65,6 +65,8 @@ export interface MainlineOptions {
   binding?: Binding;
   cacheRoot?: string;
   corpusCacheRoot?: string;
+  /** Only these programs (a sample), when given. */
+  filter?: (p: TestProgram) => boolean;
   progress?: (msg: string) => void;
 }
 
@@ -125,7 +127,7 @@ export async function mainlineReport(treeDir: string, configs: readonly Config[]
     let skipped = 0;
     for (const corpus of corpora) {
       const got = await boundCorpus(treeDir, corpus, config, binding, { corpusCacheRoot: opts.corpusCacheRoot, progress: opts.progress });
-      programs.push(...got.programs);
+      programs.push(...(opts.filter ? got.programs.filter(opts.filter) : got.programs));
       skipped += got.skips.length;
       for (const s of got.skips) skipIds.set(s.id, s.skip!);
     }
