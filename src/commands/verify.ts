@@ -3,7 +3,9 @@
 // differential run plugs in beside it.
 import type { Command } from 'commander';
 import { configsFromOptions } from '../config.ts';
-import { UsageError } from '../errors.ts';
+import { InsnError, UsageError } from '../errors.ts';
+import type { TestProgram } from '../bpf/program.ts';
+import { verifierRewrites } from '../bpf/rewrites.ts';
 import { defaultTreeDir, importCorpus, loadAnyCorpus, type CorpusName } from '../verify/corpus/index.ts';
 import { verifyInterp } from '../verify/interp-runner.ts';
 import { verifyJit } from '../verify/jit-verify.ts';
@@ -27,6 +29,23 @@ interface VerifyOpts {
   harden?: boolean;
   seed: string;
   filter?: string;
+  verifierRewrites?: boolean;
+}
+
+/** The corpus as the JIT gets it: with --verifier-rewrites, after the verifier's rewrites. */
+async function loader(tree: string, opts: VerifyOpts, name: string, endian: 'be' | 'le'): Promise<TestProgram[]> {
+  const progs = await loadAnyCorpus(tree, name as CorpusName, endian);
+  if (!opts.verifierRewrites) return progs;
+  return progs.map((p) => {
+    if (p.skip !== undefined) return p;
+    try {
+      return verifierRewrites(p);
+    } catch (e) {
+      // test_bpf divides by a constant 0 on purpose: the verifier rejects such programs
+      if (e instanceof InsnError) return { ...p, skip: `rejected by the verifier: ${e.what}` };
+      throw e;
+    }
+  });
 }
 
 const CORPORA: readonly CorpusName[] = ['test_bpf', 'tail_calls', 'classic', 'filters', 'xdp', 'samples'];
@@ -46,6 +65,7 @@ export function parseCorpora(list: string): CorpusName[] {
 function childArgs(opts: VerifyOpts, id: string, tree: string): string[] {
   const a = ['verify', '--configs', id, '--corpus', opts.corpus, '--design', opts.design, '--tree', tree, '--json', '--seed', opts.seed];
   if (opts.harden) a.push('--harden');
+  if (opts.verifierRewrites) a.push('--verifier-rewrites');
   if (opts.filter !== undefined) a.push('--filter', opts.filter);
   if (opts.budget !== undefined) a.push('--budget', opts.budget);
   return a;
@@ -59,6 +79,7 @@ export function register(program: Command): void {
     .option('--design <name>', 'design preset of the JIT model', 'jitgen')
     .option('--harden', 'blind constants before JITing (bpf_jit_blind_constants)')
     .option('--seed <n>', 'seed of the blinding PRNG', '1')
+    .option('--verifier-rewrites', "apply the verifier's rewrites first (x/0 guards, explicit zero extensions; verifier_zext set)")
     .option('--filter <regex>', 'only programs whose identity (corpus:index:name) matches')
     .option('--corpus <list>', 'corpora: test_bpf, tail_calls, classic, filters, xdp, samples', 'test_bpf,tail_calls')
     .option('--configs <list>', 'configurations (default: be-r2,le-r2,be-r6,le-r6)')
@@ -121,10 +142,10 @@ export function register(program: Command): void {
                 design,
                 hardenSeed: opts.harden ? seed : undefined,
                 filter: filter && ((p) => filter.test(p.id)),
-                load: (name, endian) => loadAnyCorpus(tree, name as CorpusName, endian),
+                load: (name, endian) => loader(tree, opts, name, endian),
                 progress,
               });
-        if (filter === undefined) recordVerify(opts.design, !!opts.harden, corpora, jres);
+        if (filter === undefined && !opts.verifierRewrites) recordVerify(opts.design, !!opts.harden, corpora, jres);
         if (opts.json) process.stdout.write(`${JSON.stringify(jres, null, 2)}\n`);
         else process.stdout.write(`${formatResult(jres).join('\n')}\n`);
         process.exitCode = exitStatus(jres);
@@ -134,7 +155,7 @@ export function register(program: Command): void {
         corpora,
         configs,
         budget,
-        load: (name, endian) => loadAnyCorpus(tree, name as CorpusName, endian),
+        load: (name, endian) => loader(tree, opts, name, endian),
         progress,
       });
       if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
