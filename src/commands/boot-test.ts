@@ -31,13 +31,13 @@ const progress = (m: string): void => {
  * The tree to boot: `--tree DIR` (a tree with the series applied, or with --mainline any
  * unpatched tree), with --mainline the base tree, else the series' own worktree.
  */
-function treeOf(o: BootTestCliOptions): string {
+export function treeOf(o: Pick<BootTestCliOptions, 'tree' | 'mainline'>, worktree = seriesWorktree): string {
   if (o.tree) return resolveTree(o.tree);
   if (o.mainline) return resolveTree();
-  if (!existsSync(join(seriesWorktree, '.git'))) {
+  if (!existsSync(join(worktree, '.git'))) {
     throw new UsageError('no series yet: run `jitgen patch --series` first, or give --tree DIR or --mainline');
   }
-  return seriesWorktree;
+  return worktree;
 }
 
 function timeoutOf(o: BootTestCliOptions): number {

@@ -129,9 +129,17 @@ function summary(m: RegExpExecArray): SuiteSummary {
   return { passed: Number(m[1]), failed: Number(m[2]), jited: Number(m[3]), total: Number(m[4]) };
 }
 
-/** Log lines without `\r` and without a printk time stamp. */
-export function logLines(text: string): string[] {
-  return text.split('\n').map((l) => l.replace(/\r/g, '').replace(/^\[\s*\d+\.\d+\]\s?/, ''));
+/**
+ * Log lines without `\r` and without a printk time stamp, one at a time: a --jit-dump
+ * boot prints hundreds of megabytes, which as one array of lines exhausts the heap.
+ */
+export function* logLines(text: string): Generator<string> {
+  for (let at = 0; at <= text.length; ) {
+    let end = text.indexOf('\n', at);
+    if (end < 0) end = text.length;
+    yield text.slice(at, end).replace(/\r/g, '').replace(/^\[\s*\d+\.\d+\]\s?/, '');
+    at = end + 1;
+  }
 }
 
 /** Which suite the /init is loading, from its `jitgen-init: load test_bpf test_suite=...` marker. */
@@ -237,17 +245,18 @@ export function parseJitDumps(text: string, endian: Endian): JitDump[] {
   let lastIndex = -1;
   let tailSeq = 0;
   let tailTestsSeen = false;
-  let open: { dump: JitDump; bytes: number[]; broken: boolean } | undefined;
+  // the bytes of the image being read, in one buffer sized by its proglen
+  let open: { dump: JitDump; bytes: Uint8Array; length: number; broken: boolean } | undefined;
   const close = (): void => {
     if (!open) return;
-    const b = open.bytes;
+    const b = open.bytes.subarray(0, open.length);
     const words: number[] = [];
     for (let i = 0; i + 3 < b.length; i += 4) {
       const w = endian === 'be' ? (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]! : (b[i + 3]! << 24) | (b[i + 2]! << 16) | (b[i + 1]! << 8) | b[i]!;
       words.push(w >>> 0);
     }
     open.dump.words = words;
-    open.dump.complete = !open.broken && b.length === open.dump.bytes;
+    open.dump.complete = !open.broken && open.length === open.dump.bytes;
     out.push(open.dump);
     open = undefined;
   };
@@ -271,18 +280,22 @@ export function parseJitDumps(text: string, endian: Endian): JitDump[] {
     if (head) {
       close();
       const index = suite === 'tail_calls' && !tailTestsSeen ? tailSeq++ : lastIndex;
-      open = { dump: { suite, index, insns: Number(head[1]), bytes: Number(head[2]), words: [], complete: false }, bytes: [], broken: false };
+      const size = Number(head[2]);
+      open = { dump: { suite, index, insns: Number(head[1]), bytes: size, words: [], complete: false }, bytes: new Uint8Array(size), length: 0, broken: false };
       continue;
     }
     const hex = /JIT code: ([0-9a-f]{8}): ((?:[0-9a-f]{2} ?)+)/.exec(line);
     if (hex && open && !open.broken) {
       // A gap in the offsets means lost console lines: the image is kept, marked incomplete.
-      if (parseInt(hex[1]!, 16) !== open.bytes.length) {
+      if (parseInt(hex[1]!, 16) !== open.length) {
         open.broken = true;
         continue;
       }
-      for (const h of hex[2]!.trim().split(' ')) open.bytes.push(parseInt(h, 16));
-      if (open.bytes.length >= open.dump.bytes) close();
+      for (const h of hex[2]!.trim().split(' ')) {
+        if (open.length < open.bytes.length) open.bytes[open.length] = parseInt(h, 16);
+        open.length++;
+      }
+      if (open.length >= open.dump.bytes) close();
     }
   }
   close();

@@ -11,6 +11,8 @@ import { config } from '../../src/config.ts';
 import { formatElapsed, lastStep, parseWarnings, treeKey, isJitFile } from '../../src/kernel/build.ts';
 import { kernelCommandLine, parseBootLog, parseJitDumps, qemuCommand } from '../../src/kernel/boot.ts';
 import { bootTestPassed, type BootTestResult } from '../../src/kernel/boottest.ts';
+import { treeOf } from '../../src/commands/boot-test.ts';
+import { UsageError } from '../../src/errors.ts';
 import { buildInit, genInitCpio, initramfsList, packInitramfs } from '../../src/kernel/initramfs.ts';
 import { kconfigEdits, mips64Target, parseDotConfig, scriptsConfigArgs, targetById, targetFor, unmetEdits } from '../../src/kernel/kconfig.ts';
 import { repoRoot } from '../../src/paths.ts';
@@ -356,10 +358,10 @@ describe('/init', () => {
 describe('boot-test CLI', () => {
   const cli = (...args: string[]) => spawnSync('node', [join(repoRoot, 'bin/jitgen.js'), ...args], { encoding: 'utf8' });
 
-  test('without --mainline or --tree there is no tree to boot yet: usage error, exit 2', () => {
-    const r = cli('boot-test', '--configs', 'be-r2');
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/jitgen: error: .*--mainline/);
+  test('without --mainline or --tree the series worktree is booted; without a series: usage error', () => {
+    const none = join(mkdtempSync(join(tmpdir(), 'jitgen-noseries-')), 'worktree');
+    expect(() => treeOf({}, none)).toThrow(UsageError);
+    expect(() => treeOf({}, none)).toThrow(/run `jitgen patch --series` first, or give --tree DIR or --mainline/);
   });
 
   test('a bad --timeout or configuration is refused before anything is built', () => {
