@@ -87,6 +87,18 @@ class Discovery implements Sink<Num> {
   fpUsed = false;
   /** The program may read R1 (the context) before writing it: the prologue sets it up. */
   readonly r1Live: boolean;
+  /** The program has a tail call: the prologue keeps the counter it arrives with. */
+  tailCalls = false;
+  /** BPF instructions (n: the epilogue) that a jump or a tail call's way out may reach. */
+  readonly targeted = new Set<number>();
+  /** Indices of LD_IMM64's second halves. */
+  readonly secondHalves = new Set<number>();
+  /**
+   * BPF instructions whose code has a branch or jump in it. For the `jitgen` plans this
+   * follows from the instruction class (noBranches, which the C core tests); a design
+   * with other plans (tony's shifts branch) is kept safe by what its plans emitted.
+   */
+  readonly withCti = new Set<number>();
   /** BPF registers the program names anywhere (their homes are live across calls). */
   readonly usedBpf = new Set<number>([0, 1]);
   private out: Item[] = [];
@@ -118,7 +130,13 @@ class Discovery implements Sink<Num> {
       if (i.src <= REG_AX) this.usedBpf.add(i.src);
       if (i.dst === bpf.REG_FP || i.src === bpf.REG_FP) this.fpUsed = true;
       if (i.code === (bpf.JMP | bpf.CALL)) for (const r of [1, 2, 3, 4, 5]) this.usedBpf.add(r);
+      if (isTailCall(i)) this.tailCalls = true;
     }
+    this.insns.forEach((insn, i) => {
+      const t = jumpsTo(insn, i);
+      if (t !== undefined) this.targeted.add(t);
+      if (insn.code === LD_IMM64 && !this.secondHalves.has(i)) this.secondHalves.add(i + 1);
+    });
     this.r1Live = liveAtEntry(this.insns, 1);
   }
 
@@ -140,6 +158,7 @@ class Discovery implements Sink<Num> {
     if (!def) throw new Error(`plan emitted unknown instruction '${op}'`);
     for (let i = 0; i < real.args.length; i++) real.args[i] = normalise(def.operands[i]?.kind, real.args[i]!);
     for (const r of writtenRegs(real)) this.clobbered.add(r);
+    if (def.flow !== 'none') this.withCti.add(this.index);
     this.out.push(this.encodeOrExplain(real));
   }
 
@@ -156,7 +175,13 @@ class Discovery implements Sink<Num> {
   jump(op: string, regs: number[]): void {
     // a plan's never-taken jump (a condition decided at compile time) costs nothing
     if (op === 'bnez' && regs[0] === ZERO) return;
-    this.out.push({ k: 'jump', op, regs, target: jumpTarget(this.current, this.index) });
+    // nor does a jump to the next instruction, nor its compare (which writes temporaries only)
+    const target = jumpTarget(this.current, this.index);
+    if (target === this.index + 1) {
+      this.out = [];
+      return;
+    }
+    this.out.push({ k: 'jump', op, regs, target });
   }
 
   exit(): void {
@@ -333,7 +358,7 @@ class Layout {
           if (this.emitting) this.out.push(it);
         } else if (it.k === 'jump') {
           // with no frame the epilogue is two words: an exit is better off with its own copy
-          if (it.op === 'ja' && it.target === items.length && this.frame.stack === 0) this.epilogue(RA);
+          if (it.op === 'ja' && it.target === items.length && this.frame.stack === 0) this.epilogue(RA, this.slotTakesLast(i));
           else this.branchTo(it, i);
         } else {
           this.tailCall(i);
@@ -341,7 +366,28 @@ class Layout {
       }
     }
     this.bpfStart[items.length] = this.at;
-    this.epilogue(RA);
+    const n = this.d.insns.length;
+    this.epilogue(RA, n > 0 && this.d.insns[n - 1]!.code === (bpf.JMP | bpf.EXIT) && this.slotTakesLast(n - 1));
+  }
+
+  /**
+   * May the frameless epilogue of the exit at `exit` take the body's last word into its
+   * delay slot? Only when nothing jumps to the exit or to an instruction between the word
+   * and the exit (a jump there would run that word too), and the word comes from an
+   * instruction with no branch of its own in its plan (so it is not a delay slot itself);
+   * instructions that emitted nothing are looked past.
+   */
+  private slotTakesLast(exit: number): boolean {
+    const { insns, targeted, secondHalves } = this.d;
+    if (this.frame.stack !== 0 || this.d.home(0).lo !== V0) return false;
+    if (exit === insns.length - 1 && targeted.has(insns.length)) return false;
+    for (let j = exit - 1; j >= 0; j--) {
+      if (targeted.has(j + 1)) return false;
+      if (secondHalves.has(j)) continue;
+      if (!noBranches(insns[j]!) || this.d.withCti.has(j)) return false;
+      if (this.bpfStart[j]! < this.at) return true;
+    }
+    return false;
   }
 
   /** A branch to a BPF instruction: short with a delay slot, or long through `j`. */
@@ -384,34 +430,49 @@ class Layout {
     this.e('sw', T9, tcc, SP);
     this.e('sll', T8, ind, 2);
     this.e('addu', T8, T8, ary);
-    this.e('lw', T9, offsets.arrayPtrs, T8);
-    this.e('beqz', T9, out());
+    this.e('lw', T8, offsets.arrayPtrs, T8);
+    this.e('beqz', T8, out());
     this.e('nop');
-    this.e('lw', T8, offsets.progBpfFunc, T9);
+    this.e('lw', T8, offsets.progBpfFunc, T8);
     this.e('addiu', T8, T8, tailCallSkip(this.opts.config));
+    // the callee takes the counter in t9 and the context in a0, as on entry
+    const r1 = this.d.home(1);
+    if (r1.lo !== A0) this.e('move', A0, r1.lo);
     this.epilogue(T8);
   }
 
   private prologue(): void {
     const f = this.frame;
     const r1 = this.d.home(1);
+    // the tail-call counter travels in t9; a tail call brings its own
     this.e('ori', T9, ZERO, bpf.MAX_TAIL_CALL_CNT);
-    this.e('sw', T9, 0, SP);
-    // a tail call skips this move too: the context is in R1's low word already
-    if (r1.lo !== A0) this.e('move', r1.lo, A0);
-    // === tail calls enter here ===
-    if (this.d.r1Live) this.e('move', r1.hi, ZERO);
+    // === tail calls enter here, with the counter in t9 and the context in a0 ===
+    // only a program that tail-calls keeps the counter, in the home area our caller made
+    if (this.d.tailCalls) this.e('sw', T9, 0, SP);
+    if (this.d.r1Live) {
+      if (r1.lo !== A0) this.e('move', r1.lo, A0);
+      this.e('move', r1.hi, ZERO);
+    }
     if (f.stack) this.e('addiu', SP, SP, -f.stack);
     f.saved.forEach((r, k) => this.e('sw', r, f.savedAt + 4 * k, SP));
     if (this.d.fpUsed) this.e('addiu', this.d.home(bpf.REG_FP).lo, SP, f.fpOffset);
   }
 
-  private epilogue(dest: number): void {
+  private epilogue(dest: number, fill = false): void {
     const f = this.frame;
     f.saved.forEach((r, k) => this.e('lw', r, f.savedAt + 4 * k, SP));
     // the result is R0's low word in v0; a tail call leaves no result
     const r0 = this.d.home(0);
     const moveResult = dest === RA && r0.lo !== V0;
+    if (f.stack === 0 && fill) {
+      // nothing to pop or move and nothing jumps here: the last word goes in the slot
+      const last = this.out.pop();
+      this.at--;
+      this.e('jr', dest);
+      this.at++;
+      if (this.emitting) this.out.push(last!);
+      return;
+    }
     if (f.stack === 0) {
       // nothing to pop: the delay slot takes the result (or nothing)
       this.e('jr', dest);
@@ -425,9 +486,39 @@ class Layout {
   }
 }
 
-/** Bytes of the prologue a tail call skips: the counter's setup and the R1 move. */
-export function tailCallSkip(config: Config): number {
-  return config.endian === 'be' ? 12 : 8;
+/** Bytes of the prologue a tail call skips: setting the counter (it arrives in t9). */
+export function tailCallSkip(_config: Config): number {
+  return 4;
+}
+
+const LD_IMM64 = bpf.LD | bpf.IMM | bpf.DW;
+
+/** Instructions whose plans have no branch, call or kernel-function call in them. */
+export function noBranches(insn: Insn): boolean {
+  const cls = insn.code & 0x07;
+  const op = insn.code & 0xf0;
+  const mode = insn.code & 0xe0;
+  if (cls === bpf.ALU || cls === bpf.ALU64) return op !== bpf.DIV && op !== bpf.MOD;
+  if (cls === bpf.LD) return insn.code === LD_IMM64;
+  if (cls === bpf.LDX) return mode === bpf.MEM || mode === bpf.MEMSX;
+  if (cls === bpf.ST || cls === bpf.STX) return mode === bpf.MEM;
+  return false;
+}
+
+/** Where a jump (or a call's return, or a tail call's way out) at index i may go. */
+export function jumpsTo(insn: Insn, i: number): number | undefined {
+  const cls = insn.code & 0x07;
+  if (cls !== bpf.JMP && cls !== bpf.JMP32) return undefined;
+  const op = insn.code & 0xf0;
+  if (op === bpf.EXIT) return undefined;
+  if (op === bpf.CALL || insn.code === (bpf.JMP | bpf.TAIL_CALL)) return i + 1;
+  return jumpTarget(insn, i);
+}
+
+/** A tail call, as a helper call or as the verifier's rewrite (conservative: any src). */
+export function isTailCall(insn: Insn): boolean {
+  if (insn.code === (bpf.JMP | bpf.TAIL_CALL)) return true;
+  return insn.code === (bpf.JMP | bpf.CALL) && insn.imm === bpf.FUNC_TAIL_CALL;
 }
 
 /** C-int plan values become the field values the encoder checks. */

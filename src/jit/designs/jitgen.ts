@@ -27,15 +27,17 @@ export const jitgen: Design = {
   summary:
     'Every BPF register in a MIPS register pair (R0 v0:v1, R1-R2 a0-a3, R3-R5 t0-t5, R6-R9 s0-s7), ' +
     'R10 in fp with zero as its high word, AX in gp:at, t6:t7 as a 64-bit temporary and t8/t9 as ' +
-    'scratch. The tail-call counter lives in the O32 home area of the caller\'s frame. 64-bit ' +
+    'scratch. The tail-call counter travels in t9 and, in a program that tail-calls, lives in the O32 ' +
+    'home area of the caller\'s frame. 64-bit ' +
     'division and atomics call kernel functions; 32-bit atomics are native ll/sc.',
   regs: MAINLINE_HOMES,
   scratch: [T8, T9],
   calleeSaved: [S0, S1, S2, S3, S4, S5, S6, S7, GP, FP, RA],
   conventions: {
     tailCallCounter:
-      'on the stack, in the 16-byte O32 home area of the caller\'s frame; set to MAX_TAIL_CALL_CNT by the ' +
-      'first two prologue instructions, which a tail call skips, and counted down before each tail call',
+      'set to MAX_TAIL_CALL_CNT in t9 by the first prologue instruction, which a tail call skips (the ' +
+      'caller hands the counted-down counter over in t9 and the context in a0); a program that tail-calls ' +
+      'keeps it in the 16-byte O32 home area of the caller\'s frame and counts it down before each tail call',
     helperArgs: 'R1 in a0-a1 and R2 in a2-a3 in place; R3-R5 stored to the O32 argument slots at sp+16..39',
     kernelCalls: {
       'ALU64 DIV/MOD': 'div64_u64, div64_s64, jit_mod64, jit_smod64',

@@ -8,6 +8,7 @@ import { BPF, imm, isS16, isU16, movi, movn, off, op, sextHi } from './common.ts
 const dst = 'dst';
 const src = 'src';
 const negative = bin('<', imm, 0);
+const isZero = bin('==', imm, 0);
 
 /** dst = dst + imm, imm sign-extended to 64 bits. */
 const addK: Stmt[] = [
@@ -105,15 +106,22 @@ export const alu64K: Plan = plan('alu64_k', 'dst = dst op imm (64-bit, imm sign-
     on: op,
     cases: [
       { labels: [BPF.MOV], body: [movi(lo(dst), imm), sextHi(dst)] },
-      { labels: [BPF.ADD], body: addK },
-      { labels: [BPF.SUB], body: subK },
-      { labels: [BPF.AND], body: logicK('andi', 'and', [emit('move', hi(dst), M.zero)], []) },
-      { labels: [BPF.OR], body: logicK('ori', 'or', [], [emit('addiu', hi(dst), M.zero, -1)]) },
-      { labels: [BPF.XOR], body: logicK('xori', 'xor', [], [emit('nor', hi(dst), hi(dst), M.zero)]) },
+      // adding, subtracting, or-ing or xor-ing 0 and and-ing all ones change nothing
+      { labels: [BPF.ADD], body: [when(isZero, [], addK)] },
+      { labels: [BPF.SUB], body: [when(isZero, [], subK)] },
+      { labels: [BPF.AND], body: [when(bin('==', imm, -1), [], logicK('andi', 'and', [emit('move', hi(dst), M.zero)], []))] },
+      { labels: [BPF.OR], body: [when(isZero, [], logicK('ori', 'or', [], [emit('addiu', hi(dst), M.zero, -1)]))] },
+      { labels: [BPF.XOR], body: [when(isZero, [], logicK('xori', 'xor', [], [emit('nor', hi(dst), hi(dst), M.zero)]))] },
       { labels: [BPF.LSH], body: shiftK('sll') },
       { labels: [BPF.RSH], body: shiftK('srl') },
       { labels: [BPF.ARSH], body: shiftK('sra') },
-      { labels: [BPF.MUL], body: mulK },
+      {
+        labels: [BPF.MUL],
+        body: [
+          note('a product with 0 is 0'),
+          when(isZero, [emit('move', lo(dst), M.zero), emit('move', hi(dst), M.zero)], mulK),
+        ],
+      },
       {
         labels: [BPF.NEG],
         body: [

@@ -1,14 +1,16 @@
 // The core's own sequences, proved on the words the JIT core really emits (src/jit/core.ts
 // compiles two small programs; the image runs on the symbolic MIPS machine):
-//  - prologue + epilogue: every callee-saved register and sp come back, control returns
-//    to ra, R0's low word is in v0, and the tail-call counter is initialised;
+//  - prologue + epilogue, entered at the start and where a tail call enters: every
+//    callee-saved register and sp come back, control returns to ra, R0's low word is in v0;
 //  - a helper call: R1-R5 where the O32 ABI wants the helper's five 64-bit arguments;
-//  - the tail-call sequence, entered where a tail call enters (the counter symbolic in the
-//    caller's frame): it jumps to prog->bpf_func + skip exactly when index < max_entries,
-//    the counter is positive and the slot is not NULL; the counter is counted down when
-//    (and only when) the index and counter checks pass; callee-saved registers, sp and the
-//    context (R1's low word) are as on entry; otherwise it falls through to the next
-//    instruction (here: r0 = 1; exit, back to ra).
+//  - the tail-call sequence, entered where a tail call enters (the counter symbolic, in t9
+//    as the protocol brings it) and at the start (the prologue sets the counter to
+//    MAX_TAIL_CALL_CNT): it jumps to prog->bpf_func + skip exactly when index < max_entries,
+//    the counter is positive and the slot is not NULL, handing the callee the counted-down
+//    counter in t9 and the context (R1's low word, which came in a0) in a0; the counter kept
+//    in the frame is counted down when (and only when) the index and counter checks pass;
+//    callee-saved registers, sp and ra are as on entry; otherwise it falls through to the
+//    next instruction (here: r0 = 1; exit, back to ra).
 import type { SymBool, SymBV, Symbolic } from '../../bv/symbolic.ts';
 import { SymbolicMemory } from '../../bv/symbolic.ts';
 import * as op from '../../bpf/opcodes.ts';
@@ -17,7 +19,7 @@ import type { Config } from '../../config.ts';
 import { defaultBinding } from '../../jit/binding.ts';
 import { jit } from '../../jit/core.ts';
 import { halves, type Design } from '../../jit/design.ts';
-import { REG_NAMES, RA, SP, T8, V0 } from '../../mips/regs.ts';
+import { A0, REG_NAMES, RA, SP, T8, T9, V0 } from '../../mips/regs.ts';
 import { runSymbolic, z3Hooks } from '../../mips/symexec.ts';
 import { decode } from '../../mips/codec.ts';
 import type { Obligation } from './obligation.ts';
@@ -122,29 +124,34 @@ async function provePrologueEpilogue(sym: Symbolic, design: Design, config: Conf
   const img = jit({ id: 'prologue', insns, verifierZext: false, stackDepth: 16 }, { design, config, binding });
   const regs = initialRegs(sym, 'core_pe');
   const sp0 = regs[SP]!;
-  const run = runSymbolic({
-    bv, hooks: z3Hooks(sym), isa: config.isa, endian: config.endian,
-    code: { base: binding.imageBase, words: [...img.words] },
-    regs, memory: new SymbolicMemory(sym.ctx, sym.memory('core_pe_mem').bytes, 32),
-  });
   const claims: Claim[] = [];
   const r0 = halves(design, 0, config.endian);
-  for (const p of run.paths) {
-    const on = (what: string, c: SymBool) => claims.push({ what, holds: bv.bor(bv.bnot(p.condition), c) });
-    if (p.status !== 'exit' || !p.exitTarget) {
-      on(`no fault (${p.fault?.message ?? p.status})`, bv.F);
-      continue;
+  let paths = 0;
+  // the kernel's entry, and a tail call's (past the skipped words)
+  for (const [where, entry] of [['', 0], ['tail-call entry: ', img.tailCallSkip]] as const) {
+    const run = runSymbolic({
+      bv, hooks: z3Hooks(sym), isa: config.isa, endian: config.endian,
+      code: { base: binding.imageBase, words: [...img.words] },
+      entry: binding.imageBase + entry,
+      regs, memory: new SymbolicMemory(sym.ctx, sym.memory('core_pe_mem').bytes, 32),
+    });
+    paths += run.paths.length;
+    for (const p of run.paths) {
+      const on = (what: string, c: SymBool) => claims.push({ what: `${where}${what}`, holds: bv.bor(bv.bnot(p.condition), c) });
+      if (p.status !== 'exit' || !p.exitTarget) {
+        on(`no fault (${p.fault?.message ?? p.status})`, bv.F);
+        continue;
+      }
+      on('returns to ra', bv.eq(32, p.exitTarget, regs[RA]!));
+      on('sp restored', bv.eq(32, p.regs[SP]!, sp0));
+      for (const r of O32_CALLEE_SAVED) on(`${REG_NAMES[r]} restored`, bv.eq(32, p.regs[r]!, regs[r]!));
+      on('v0 holds R0 (R0 = R10 here: the frame pointer the prologue set up)', bv.eq(32, p.regs[V0]!, p.regs[r0.lo]!));
     }
-    on('returns to ra', bv.eq(32, p.exitTarget, regs[RA]!));
-    on('sp restored', bv.eq(32, p.regs[SP]!, sp0));
-    for (const r of O32_CALLEE_SAVED) on(`${REG_NAMES[r]} restored`, bv.eq(32, p.regs[r]!, regs[r]!));
-    on('v0 holds R0 (R0 = R10 here: the frame pointer the prologue set up)', bv.eq(32, p.regs[V0]!, p.regs[r0.lo]!));
-    on('the tail-call counter is initialised in the caller\'s frame', bv.eq(32, p.memory.load(32, sp0, 4, config.endian), bv.lit(32, op.MAX_TAIL_CALL_CNT)));
+    for (const f of run.faults) claims.push({ what: `${where}no ${f.kind} fault: ${f.message}`, holds: bv.bnot(f.condition) });
   }
-  for (const f of run.faults) claims.push({ what: `no ${f.kind} fault: ${f.message}`, holds: bv.bnot(f.condition) });
   const assume = [bv.eq(32, bv.and(32, sp0, bv.lit(32, 7)), bv.lit(32, 0))];
   const res = await check(sym, claims, assume, timeoutMs);
-  return { name: 'core: prologue and epilogue', config: config.id, path: `${run.paths.length} path(s), ${img.words.length} words`, ...res, ms: Date.now() - t0 };
+  return { name: 'core: prologue and epilogue', config: config.id, path: `${paths} path(s), ${img.words.length} words`, ...res, ms: Date.now() - t0 };
 }
 
 /** `bpf_tail_call(ctx, array, index); r0 = 1; exit`, entered where a tail call enters. */
@@ -167,51 +174,59 @@ async function proveTailCall(sym: Symbolic, design: Design, config: Config, time
   const k = (n: number) => bv.lit(32, n);
   const ary = regs[halves(design, 2, config.endian).lo]!;
   const index = regs[halves(design, 3, config.endian).lo]!;
-  const counter = w(sp0);
   const maxEntries = w(bv.add(32, ary, k(offsets.arrayMaxEntries)));
   const slot = bv.add(32, bv.add(32, ary, k(offsets.arrayPtrs)), bv.shl(32, index, k(2)));
   const prog = w(slot);
   const func = w(bv.add(32, prog, k(offsets.progBpfFunc)));
   const inBounds = bv.ult(32, index, maxEntries);
-  const counterOk = bv.slt(32, k(0), counter);
-  const goes = bv.band(bv.band(inBounds, counterOk), bv.bnot(bv.eq(32, prog, k(0))));
-
-  const run = runSymbolic({
-    bv, hooks: z3Hooks(sym), isa: config.isa, endian: config.endian,
-    code: { base: binding.imageBase, words: [...img.words] },
-    entry: binding.imageBase + img.tailCallSkip,
-    regs, memory,
-  });
   const jrT8 = binding.imageBase + 4 * [...img.words].findIndex((word) => {
     const i = decode(word, config.isa);
     return i?.op === 'jr' && i.args[0] === T8;
   });
-  const r1 = halves(design, 1, config.endian);
   const claims: Claim[] = [];
-  for (const p of run.paths) {
-    const on = (what: string, c: SymBool) => claims.push({ what, holds: bv.bor(bv.bnot(p.condition), c) });
-    if (p.status !== 'exit' || !p.exitTarget) {
-      on(`no fault (${p.fault?.message ?? p.status})`, bv.F);
-      continue;
+  let paths = 0;
+  // entered by a tail call, the counter is whatever comes in t9; entered by the kernel,
+  // it is what the prologue sets
+  const entries = [
+    { where: 'tail-call entry: ', entry: img.tailCallSkip, counter: regs[T9]! },
+    { where: '', entry: 0, counter: k(op.MAX_TAIL_CALL_CNT) },
+  ];
+  for (const { where, entry, counter } of entries) {
+    const counterOk = bv.slt(32, k(0), counter);
+    const goes = bv.band(bv.band(inBounds, counterOk), bv.bnot(bv.eq(32, prog, k(0))));
+    const run = runSymbolic({
+      bv, hooks: z3Hooks(sym), isa: config.isa, endian: config.endian,
+      code: { base: binding.imageBase, words: [...img.words] },
+      entry: binding.imageBase + entry,
+      regs, memory: new SymbolicMemory(sym.ctx, memory.bytes, 32),
+    });
+    paths += run.paths.length;
+    for (const p of run.paths) {
+      const on = (what: string, c: SymBool) => claims.push({ what: `${where}${what}`, holds: bv.bor(bv.bnot(p.condition), c) });
+      if (p.status !== 'exit' || !p.exitTarget) {
+        on(`no fault (${p.fault?.message ?? p.status})`, bv.F);
+        continue;
+      }
+      const tail = p.trace.includes(jrT8);
+      const stored = p.memory.load(32, sp0, 4, order);
+      on('sp restored', bv.eq(32, p.regs[SP]!, sp0));
+      for (const r of O32_CALLEE_SAVED) on(`${REG_NAMES[r]} restored`, bv.eq(32, p.regs[r]!, regs[r]!));
+      if (tail) {
+        on('a tail call happens only when index < max_entries, the counter is positive and the slot is set', goes);
+        on('it jumps to prog->bpf_func past the skipped prologue', bv.eq(32, p.exitTarget, bv.add(32, func, k(img.tailCallSkip))));
+        on('the callee gets the counter, counted down, in t9', bv.eq(32, p.regs[T9]!, bv.sub(32, counter, k(1))));
+        // R1's low word is the context the program was entered with, in a0
+        on('the callee gets the context (R1\'s low word) in a0', bv.eq(32, p.regs[A0]!, regs[A0]!));
+        on('ra is the caller\'s', bv.eq(32, p.regs[RA]!, regs[RA]!));
+      } else {
+        on('no tail call only when a check fails', bv.bnot(goes));
+        on('returns to ra', bv.eq(32, p.exitTarget, regs[RA]!));
+        on('r0 = 1 afterwards', bv.eq(32, p.regs[V0]!, k(1)));
+        on('the counter is counted down exactly when index and counter checks pass', bv.eq(32, stored, bv.ite(bv.band(inBounds, counterOk), bv.sub(32, counter, k(1)), counter)));
+      }
     }
-    const tail = p.trace.includes(jrT8);
-    const stored = p.memory.load(32, sp0, 4, order);
-    on('sp restored', bv.eq(32, p.regs[SP]!, sp0));
-    for (const r of O32_CALLEE_SAVED) on(`${REG_NAMES[r]} restored`, bv.eq(32, p.regs[r]!, regs[r]!));
-    if (tail) {
-      on('a tail call happens only when index < max_entries, the counter is positive and the slot is set', goes);
-      on('it jumps to prog->bpf_func past the skipped prologue', bv.eq(32, p.exitTarget, bv.add(32, func, k(img.tailCallSkip))));
-      on('the counter is counted down', bv.eq(32, stored, bv.sub(32, counter, k(1))));
-      on('R1 (the context) goes along', bv.eq(32, p.regs[r1.lo]!, regs[r1.lo]!));
-      on('ra is the caller\'s', bv.eq(32, p.regs[RA]!, regs[RA]!));
-    } else {
-      on('no tail call only when a check fails', bv.bnot(goes));
-      on('returns to ra', bv.eq(32, p.exitTarget, regs[RA]!));
-      on('r0 = 1 afterwards', bv.eq(32, p.regs[V0]!, k(1)));
-      on('the counter is counted down exactly when index and counter checks pass', bv.eq(32, stored, bv.ite(bv.band(inBounds, counterOk), bv.sub(32, counter, k(1)), counter)));
-    }
+    for (const f of run.faults) claims.push({ what: `${where}no ${f.kind} fault: ${f.message}`, holds: bv.bnot(f.condition) });
   }
-  for (const f of run.faults) claims.push({ what: `no ${f.kind} fault: ${f.message}`, holds: bv.bnot(f.condition) });
   // the kernel's objects: aligned, and not inside the program's frame or the caller's home area
   const outside = (a: SymBV, n: number) => bv.band(bv.ule(32, k(16), bv.sub(32, a, sp0)), bv.ule(32, k(FRAME_SPAN + n), bv.sub(32, sp0, a)));
   const aligned = (a: SymBV, n: number) => bv.eq(32, bv.and(32, a, k(n - 1)), k(0));
@@ -221,5 +236,5 @@ async function proveTailCall(sym: Symbolic, design: Design, config: Config, time
     bv.ule(32, sp0, k(0xf0000000)), bv.ule(32, k(FRAME_SPAN * 2), sp0),
   ];
   const res = await check(sym, claims, assume, timeoutMs);
-  return [{ name: 'core: tail-call sequence (bounds, counter, target)', config: config.id, path: `${run.paths.length} path(s)`, ...res, ms: Date.now() - t0 }];
+  return [{ name: 'core: tail-call sequence (bounds, counter, target)', config: config.id, path: `${paths} path(s)`, ...res, ms: Date.now() - t0 }];
 }
