@@ -49,7 +49,7 @@ export const tony: Design = {
   conventions: {
     tailCallCounter:
       'on the stack (RFC v1 keeps it in the JIT frame and passes it in t8 across a tail call); modelled with ' +
-      'the shared core\'s counter in the O32 home area of the caller\'s frame',
+      'jitgen\'s core: in t9 across the tail call, stored in the O32 home area by programs that tail-call',
     helperArgs: 'R1 in a0-a1 and R2 in a2-a3 in place; R3-R5 stored to the O32 argument slots (shared core)',
     kernelCalls: {
       'ALU64 DIV/MOD': 'div64_u64_rem(dividend, divisor, &remainder) in a 32-byte O32 frame (modelled as div64_u64 / jit_mod64)',
