@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import { cacheDir } from '../paths.ts';
 
-const dir = join(cacheDir, 'results');
+/** JITGEN_RESULTS_DIR: another place for the records (tests use an empty one). */
+const resultsDir = (): string => process.env.JITGEN_RESULTS_DIR ?? join(cacheDir, 'results');
 
 export interface StoredResult<T> {
   verb: string;
@@ -14,6 +15,7 @@ export interface StoredResult<T> {
 }
 
 export function saveResult<T>(name: string, command: string, result: T): void {
+  const dir = resultsDir();
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.json`);
   const tmp = `${file}.tmp-${process.pid}`;
@@ -22,7 +24,7 @@ export function saveResult<T>(name: string, command: string, result: T): void {
 }
 
 export function loadResult<T>(name: string): StoredResult<T> | undefined {
-  const file = join(dir, `${name}.json`);
+  const file = join(resultsDir(), `${name}.json`);
   if (!existsSync(file)) return undefined;
   return JSON.parse(readFileSync(file, 'utf8')) as StoredResult<T>;
 }
