@@ -98,9 +98,9 @@ export function verifyLines(design: string): string[] {
   for (const harden of [false, true]) {
     const v = loadResult<VerifyRecord>(`verify-${design}${harden ? '-harden' : ''}`);
     for (const [corpora, run] of Object.entries(v?.result.runs ?? {})) {
-      lines.push(`  jitgen verify --design ${design}${harden ? ' --harden' : ''} --corpus ${corpora}:`);
+      lines.push(`  jitgen verify --design ${design}${harden ? ' --harden' : ''}`, `    --corpus ${corpora}:`);
       for (const [id, c] of Object.entries(run).sort(([a], [b]) => (a < b ? -1 : 1))) {
-        lines.push(`    ${id}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped${c.declined ? `, ${c.declined} declined` : ''}`);
+        lines.push(`      ${id}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped${c.declined ? `, ${c.declined} declined` : ''}`);
       }
     }
   }
@@ -127,8 +127,8 @@ export function compareLines(design: string): string[] {
   for (const [corpora, run] of Object.entries(loadResult<CompareRecord>('compare')?.result.runs ?? {})) {
     const per = run[design];
     if (!per) continue;
-    lines.push(`  jitgen compare --corpus ${corpora}: ${design} / mainline, geometric means`);
-    lines.push('  over the programs both pass (words; MIPS instructions executed):');
+    lines.push(`  jitgen compare --corpus ${corpora}:`);
+    lines.push(`    ${design} / mainline, geometric means over the programs both pass`);
     for (const [id, r] of Object.entries(per).sort(([a], [b]) => (a < b ? -1 : 1))) {
       lines.push(`    ${id}: ${f(r.words)} static, ${f(r.steps)} dynamic (${r.pairs} programs)`);
     }
@@ -186,29 +186,29 @@ export function recordedLines(design: string, series?: string): string[] {
   const sorted = <T>(o: Record<string, T>): [string, T][] => Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1));
   const harness = loadResult<HarnessRecord>(`harness-${design}`);
   for (const [corpora, run] of sorted(harness?.result.runs ?? {})) {
-    lines.push(`  jitgen check --harness --corpus ${corpora} (rendered C vs model):`);
+    lines.push('  jitgen check --harness (the rendered C vs the model)', `    --corpus ${corpora}:`);
     for (const [id, c] of sorted(run)) {
-      lines.push(`    ${id}: ${c.identical} of ${c.programs} images equal, ${c.differing} differ, ${c.declined} refused by both`);
+      lines.push(`      ${id}: ${c.identical} of ${c.programs} images equal, ${c.differing} differ, ${c.declined} refused by both`);
     }
   }
   const mainline = loadResult<MainlineRecord>('harness-mainline');
   for (const [corpora, run] of sorted(mainline?.result.runs ?? {})) {
-    lines.push(`  jitgen check --harness --mainline --corpus ${corpora} (the JIT this series replaces):`);
+    lines.push('  jitgen check --harness --mainline (the JIT this series replaces)', `    --corpus ${corpora}:`);
     for (const [id, c] of sorted(run)) {
-      lines.push(`    ${id}: ${c.jited} JITed, ${c.passed} right, ${c.failed} wrong, ${c.refused} refused; ${c.words} words`);
+      lines.push(`      ${id}: ${c.jited} JITed, ${c.passed} right, ${c.failed} wrong, ${c.refused} refused; ${c.words} words`);
     }
   }
   const build = loadResult<BuildRecord>('build');
   if (build) {
     lines.push(`  ${build.command}${at(build.result.tree)}:`);
     for (const [id, c] of Object.entries(build.result.configs)) {
-      lines.push(`    ${id}: ${c.ok ? 'built' : 'FAILED'}, ${c.jitWarnings} warnings in arch/mips/net (${c.warnings} W=1 warnings in all)`);
+      lines.push(`    ${id}: ${c.ok ? 'built' : 'FAILED'}, ${c.jitWarnings} warnings in arch/mips/net (${c.warnings} in all)`);
     }
   }
   const checkpatch = loadResult<CheckpatchRecord>('checkpatch');
   if (checkpatch) {
     const c = checkpatch.result;
-    lines.push(`  ${checkpatch.command}: ${c.errors} errors, ${c.warnings} warnings, ${c.checks} checks (${c.justified} justified below)`);
+    lines.push(`  ${checkpatch.command}:`, `    ${c.errors} errors, ${c.warnings} warnings, ${c.checks} checks (${c.justified} justified below)`);
   }
   const boots: [string, string][] = [
     ['boot-test', 'jitgen boot-test (the series)'],
