@@ -182,7 +182,8 @@ export function parseBootLog(text: string): BootLog {
       suite = marker;
       continue;
     }
-    if (line.startsWith('jitgen-init: power off')) out.poweredOff = true;
+    // our /init says so; the kernel's own line survives when console output interleaves
+    if (line.startsWith('jitgen-init: power off') || /\breboot: Power down\b/.test(line)) out.poweredOff = true;
     const test = TEST_LINE.exec(line);
     if (test) {
       finish();

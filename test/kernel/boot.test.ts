@@ -183,6 +183,12 @@ describe('serial log', () => {
     expect(r.panic).toBeUndefined();
   });
 
+  test('power off is seen when the kernel\'s own line cut /init\'s (seen in a loaded CI boot)', () => {
+    const cut = ["test_bpf: test_tail_calls: Summary: 10 PASSED, 0 FAILED, [10/10 JIT'ed]", 'jitgen-init: reboot: Power down'].join('\n');
+    expect(parseBootLog(cut).poweredOff).toBe(true);
+    expect(parseBootLog("test_bpf: test_tail_calls: Summary: 10 PASSED, 0 FAILED, [10/10 JIT'ed]").poweredOff).toBe(false);
+  });
+
   test('names the failed tests of both suites, also across interleaved JIT dump lines', () => {
     const r = parseBootLog(LOG);
     expect(r.failures.map((f) => f.id)).toEqual([

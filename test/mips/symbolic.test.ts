@@ -36,7 +36,7 @@ test('addu/sltu/addu/addu on register pairs is 64-bit addition', async () => {
   const want = bv.add(64, bv.concat(32, regs[A0]!, 32, regs[A1]!), bv.concat(32, regs[A2]!, 32, regs[A3]!));
   const got = bv.concat(32, p.regs[A0]!, 32, p.regs[A1]!);
   expect(await sym.prove(bv.eq(64, got, want))).toEqual({ status: 'proved' });
-}, 30_000);
+}, 120_000);
 
 test('the same sequence with dst == src is not doubling (counterexample)', async () => {
   const { bv } = sym;
@@ -50,7 +50,7 @@ test('the same sequence with dst == src is not doubling (counterexample)', async
   expect(res.status).toBe('failed');
   // the carry is lost exactly when the low word's top bit is set
   expect(res.model!.x_lo! >= 0x80000000n).toBe(true);
-}, 30_000);
+}, 120_000);
 
 test('a symbolic branch forks into two paths with their conditions; jr ra exits with a term', async () => {
   const { bv } = sym;
@@ -68,7 +68,7 @@ test('a symbolic branch forks into two paths with their conditions; jr ra exits 
     expect(await sym.prove(bv.eq(32, p.regs[V0]!, expected), [p.condition])).toEqual({ status: 'proved' });
     expect(await sym.prove(bv.eq(32, p.exitTarget!, regs[RA]!), [p.condition])).toEqual({ status: 'proved' });
   }
-}, 30_000);
+}, 120_000);
 
 test('a load through a symbolic address records its alignment fault condition', async () => {
   const regs: SymBV[] = [];
@@ -78,7 +78,7 @@ test('a load through a symbolic address records its alignment fault condition', 
   expect(r.faults[0]!.kind).toBe('align-load');
   // satisfiable: some address is misaligned
   expect((await sym.prove(sym.bv.bnot(r.faults[0]!.condition))).status).toBe('failed');
-}, 30_000);
+}, 120_000);
 
 test('constant loops unroll (constant folding keeps the counter concrete)', () => {
   const r = runOn([ins.addiu(T0, ZERO, 3), ins.addiu(V0, V0, 2), ins.addiu(T0, T0, -1), ins.bne(T0, ZERO, -12), ins.nop()], []);
