@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { configsFromOptions } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import { designByName } from '../jit/designs/index.ts';
-import { CLASSES, proveDesign, proveInChunks, proveProductLemma, type Obligation, type ProofClass, type ProveReport } from '../verify/prove/index.ts';
+import { CLASSES, proveDesign, proveInChunks, proveProductLemma, type Obligation, type ProofCase, type ProofClass, type ProveReport } from '../verify/prove/index.ts';
 import { isHighWordFailure, reproducer, writeReproducer } from '../verify/prove/reproducer.ts';
 
 interface ProveOpts {
@@ -17,6 +17,7 @@ interface ProveOpts {
   json?: boolean;
   cexDir: string;
   match?: string;
+  part?: string;
   jobs: string;
   inProcess?: boolean;
   lemmas: boolean;
@@ -37,6 +38,26 @@ function parseTimeout(text: string): number {
   const s = Number(text);
   if (!Number.isFinite(s) || s <= 0) throw new UsageError(`--timeout takes a positive number of seconds, not '${text}'`);
   return Math.round(s * 1000);
+}
+
+/** `k/n` of --part, checked. */
+function parsePart(text: string | undefined): [number, number] | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  const k = Number(m?.[1]);
+  const n = Number(m?.[2]);
+  if (!m || n < 1 || k >= n) throw new UsageError(`--part takes k/n with 0 <= k < n, not '${text}'`);
+  return [k, n];
+}
+
+/** The cases to prove: those matching `match`, and of them the part asked for. */
+function caseFilter(match: string | undefined, part: [number, number] | undefined): ((c: ProofCase) => boolean) | undefined {
+  if (!match && !part) return undefined;
+  let seen = 0;
+  return (c) => {
+    if (match && !c.what.includes(match)) return false;
+    return !part || seen++ % part[1] === part[0];
+  };
 }
 
 /** Human-readable summary: counts per class and configuration, then each failure. */
@@ -77,6 +98,7 @@ export function register(program: Command): void {
     .option('--endian <list>', 'byte orders (with --isa, instead of --configs)')
     .option('--class <list>', `instruction classes: ${CLASSES.join(',')} (default: all)`)
     .option('--match <text>', 'only cases whose name contains this text (e.g. "alu64 MUL")')
+    .option('--part <k/n>', 'with --in-process: only every n-th case, from the k-th (0-based); how a chunk too big for one prover process is split')
     .option('--timeout <s>', 'solver time limit per obligation, in seconds (a stall becomes unknown)', '60')
     .option('--cex-dir <dir>', 'where counterexample programs are written (JSON; empty: none)', 'prove-cex')
     .option('--json', 'print the result as JSON')
@@ -99,6 +121,7 @@ export function register(program: Command): void {
       const classes = parseClasses(opts.class);
       const timeoutMs = parseTimeout(opts.timeout);
       const match = opts.match;
+      const part = parsePart(opts.part);
       const jobs = Number(opts.jobs);
       if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs takes a positive number, not '${opts.jobs}'`);
       let notProved = 0;
@@ -111,7 +134,7 @@ export function register(program: Command): void {
       const report: ProveReport = opts.inProcess
         ? await proveDesign({
             design, configs, classes, timeoutMs, skipLemmas: true,
-            filter: match ? (c) => c.what.includes(match) : undefined,
+            filter: caseFilter(match, part),
             progress: (done, total, last) => (done % 10 === 0 || done === total || last.some((o) => o.status !== 'proved')) && tell(done, total, last),
           })
         : await proveInChunks({ design: design.name, configs, classes: [...classes], timeoutMs, match, jobs, progress: tell });

@@ -25,12 +25,18 @@ export interface ChunkOptions {
 interface Chunk {
   config: Config;
   klass: ProofClass;
+  /** k of n: every n-th case of the class, when the whole class is too big for one process. */
+  part?: [number, number];
 }
+
+/** A chunk whose process died twice is run again in this many parts (Z3's WASM heap is 2 GB). */
+const SPLIT = 4;
 
 /** Run `jitgen prove --json` for one chunk in a child; undefined when the child died. */
 function runChild(o: ChunkOptions, c: Chunk): Promise<ProveReport | string> {
   const args = [CLI, 'prove', '--json', '--in-process', '--no-lemmas', '--cex-dir', '', '--design', o.design, '--configs', c.config.id, '--class', c.klass, '--timeout', String(o.timeoutMs / 1000)];
   if (o.match) args.push('--match', o.match);
+  if (c.part) args.push('--part', `${c.part[0]}/${c.part[1]}`);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -48,6 +54,20 @@ function runChild(o: ChunkOptions, c: Chunk): Promise<ProveReport | string> {
   });
 }
 
+/** A chunk's obligations; a chunk whose process dies twice is run again in parts. */
+async function runOrSplit(o: ChunkOptions, c: Chunk): Promise<Obligation[][]> {
+  let r = await runChild(o, c);
+  if (typeof r === 'string') r = await runChild(o, c);
+  if (typeof r !== 'string') return [r.obligations];
+  if (!c.part) {
+    const parts: Obligation[][] = [];
+    for (let k = 0; k < SPLIT; k++) parts.push(...(await runOrSplit(o, { ...c, part: [k, SPLIT] })));
+    return parts;
+  }
+  const what = `${c.klass} (part ${c.part[0] + 1} of ${c.part[1]})`;
+  return [[{ name: what, config: c.config.id, path: 'all paths', status: 'unknown', ms: 0, reason: `the prover's process died twice: ${r}` }]];
+}
+
 export async function proveInChunks(o: ChunkOptions): Promise<ProveReport> {
   const t0 = Date.now();
   const chunks: Chunk[] = o.configs.flatMap((config) => o.classes.map((klass) => ({ config, klass })));
@@ -60,12 +80,8 @@ export async function proveInChunks(o: ChunkOptions): Promise<ProveReport> {
       const i = next++;
       if (i >= chunks.length) return;
       const c = chunks[i]!;
-      let r = await runChild(o, c);
-      if (typeof r === 'string') r = await runChild(o, c);
-      const obs: Obligation[] =
-        typeof r === 'string'
-          ? [{ name: `${c.klass} (whole class)`, config: c.config.id, path: 'all paths', status: 'unknown', ms: 0, reason: `the prover's process died twice: ${r}` }]
-          : r.obligations;
+      const obs: Obligation[] = [];
+      for (const part of await runOrSplit(o, c)) obs.push(...part);
       results[i] = obs;
       o.progress?.(++done, chunks.length, obs, `${c.config.id} ${c.klass}`);
     }
