@@ -23,6 +23,7 @@ import { routeFor } from './dispatch.ts';
 import { symbolAddress, type Binding } from './binding.ts';
 import { callPlan, walk, type Pair, type Scope, type Sink, type Walker } from './walk.ts';
 import { writtenRegs } from './writes.ts';
+import { jumpTarget } from '../bpf/patch.ts';
 import { liveAtEntry } from './entry-regs.ts';
 
 export interface JitOptions {
@@ -525,12 +526,6 @@ export function isTailCall(insn: Insn): boolean {
 function normalise(kind: OperandKind | undefined, v: number): number {
   if (kind === 'simm' || kind === 'broff' || kind === 'hi16') return v | 0;
   return v >>> 0;
-}
-
-/** The BPF instruction a jump at index i goes to. */
-export function jumpTarget(insn: Insn, i: number): number {
-  const isJa32 = insn.code === (bpf.JMP32 | bpf.JA);
-  return i + 1 + (isJa32 ? insn.imm : insn.off);
 }
 
 function layFrame(d: Discovery, prog: Program): Frame {
