@@ -26,6 +26,18 @@ import { writtenRegs } from './writes.ts';
 import { jumpTarget } from '../bpf/patch.ts';
 import { liveAtEntry } from './entry-regs.ts';
 
+/** The plan walker a JIT emits with: concrete values, the target's facts, the design's plans. */
+export function concreteWalker(prog: Program, opts: Pick<JitOptions, 'design' | 'config'>, sink: Sink<Num>): Walker<Num, boolean> {
+  const { design, config } = opts;
+  return {
+    bv: concrete,
+    target: { r6: config.isa === 'r6', be: config.endian === 'be', zext: prog.verifierZext },
+    plans: design.plans,
+    decide: (c) => c !== 0,
+    sink,
+  };
+}
+
 export interface JitOptions {
   design: Design;
   config: Config;
@@ -119,13 +131,7 @@ class Discovery implements Sink<Num> {
     const { design, config } = opts;
     this.insns = prog.insns;
     this.homes = design.regs.map((_, r) => halves(design, r, config.endian));
-    this.walker = {
-      bv: concrete,
-      target: { r6: config.isa === 'r6', be: config.endian === 'be', zext: prog.verifierZext },
-      plans: design.plans,
-      decide: (c) => c !== 0,
-      sink: this,
-    };
+    this.walker = concreteWalker(prog, opts, this);
     for (const i of this.insns) {
       this.usedBpf.add(i.dst);
       if (i.src <= REG_AX) this.usedBpf.add(i.src);

@@ -9,8 +9,9 @@
 // words; compare his ALU, div/mod and atomic counts, not his jumps.
 import type { Design } from '../design.ts';
 import type { Plan } from '../dsl.ts';
-import { A0, A1, A2, A3, AT, FP, GP, RA, S0, S1, S2, S3, S4, S5, S6, S7, T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, V0, V1, ZERO } from '../../mips/regs.ts';
+import { AT, FP, GP, RA, S0, S1, S2, S3, S4, S5, S6, S7, T8, T9 } from '../../mips/regs.ts';
 import { jitgen } from './jitgen.ts';
+import { MAINLINE_HOMES } from './homes.ts';
 import { tonyPlans } from '../plans/tony/alu.ts';
 
 function withOverrides(base: ReadonlyMap<string, Plan>, own: Plan[]): ReadonlyMap<string, Plan> {
@@ -27,23 +28,10 @@ export const tony: Design = {
     '64-bit div/mod through one kernel call, XADD as the only atomic. His ALU/ALU64, div/mod and atomic ' +
     'sequences are modelled from the posted patch; jumps, memory access and the core are approximated by ' +
     'jitgen\'s (which flatters RFC v1 there).',
-  regs: [
-    { pair: [V0, V1] },
-    { pair: [A0, A1] },
-    { pair: [A2, A3] },
-    { pair: [T0, T1] },
-    { pair: [T2, T3] },
-    { pair: [T4, T5] },
-    { pair: [S0, S1] },
-    { pair: [S2, S3] },
-    { pair: [S4, S5] },
-    { pair: [S6, S7] },
-    { lo: FP, hi: ZERO },
-    // AX: his is an internal temporary (ebpf_jit_core.c, not modelled); gp:at here, which
-    // his plans also use as scratch, so constant blinding is declined
-    { pair: [GP, AT] },
-    { pair: [T6, T7] },
-  ],
+  // the pairs of DESIGN.md's table are mainline's; AX (his is an internal temporary in
+  // ebpf_jit_core.c, not modelled) is gp:at here, which his plans also use as scratch, so
+  // constant blinding is declined
+  regs: MAINLINE_HOMES,
   scratch: [AT, T8, T9],
   calleeSaved: [S0, S1, S2, S3, S4, S5, S6, S7, GP, FP, RA],
   conventions: {

@@ -14,7 +14,7 @@
 //    instruction is reached, and the prologue sizes the frame from the previous pass.
 // Instructions whose words depend on none of that are walked once per pass kind and then
 // advanced by their size.
-import { concrete, type Num } from '../../../bv/concrete.ts';
+import { type Num } from '../../../bv/concrete.ts';
 import * as bpf from '../../../bpf/opcodes.ts';
 import type { Insn } from '../../../bpf/opcodes.ts';
 import type { Program } from '../../../bpf/program.ts';
@@ -23,7 +23,7 @@ import { encode, type MipsInsn } from '../../../mips/codec.ts';
 import { lookup, type OperandKind } from '../../../mips/table.ts';
 import { expand } from '../../../mips/pseudo.ts';
 import { A0, GP, RA, S0, S1, S2, S3, S4, S5, S6, S7, SP, T8, T9, V0, V1, ZERO } from '../../../mips/regs.ts';
-import { JitDecline, type JitImage, type JitOptions } from '../../core.ts';
+import { concreteWalker, JitDecline, type JitImage, type JitOptions } from '../../core.ts';
 import { REG_TMP, halves } from '../../design.ts';
 import { symbolAddress } from '../../binding.ts';
 import type { PlanArg } from '../../dsl.ts';
@@ -111,13 +111,7 @@ class MainlineJit implements Sink<Num> {
     this.jumpSize = new Int32Array(this.n);
     const { design, config } = opts;
     this.homes = design.regs.map((_, r) => halves(design, r, config.endian));
-    this.walker = {
-      bv: concrete,
-      target: { r6: config.isa === 'r6', be: config.endian === 'be', zext: prog.verifierZext },
-      plans: design.plans,
-      decide: (c) => c !== 0,
-      sink: this,
-    };
+    this.walker = concreteWalker(prog, opts, this);
     this.globals = { r0: this.homes[0]!, r1: this.homes[1]!, r2: this.homes[2]!, tmp: this.homes[REG_TMP]! };
   }
 
