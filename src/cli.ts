@@ -11,6 +11,12 @@ const program = new Command('jitgen')
 
 for (const register of commands) register(program);
 
+// `jitgen ... | head` closes the pipe early: stop quietly, as cat and grep do
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
