@@ -481,10 +481,17 @@ class Layout {
       return;
     }
     if (f.stack === 0) {
-      // nothing to pop: the delay slot takes the result (or nothing)
-      this.e('jr', dest);
-      if (moveResult) this.e('move', V0, r0.lo);
-      else this.e('nop');
+      // nothing to pop: the delay slot takes the result; with nothing for it, R6
+      // returns by a compact jump, which has no slot
+      if (moveResult) {
+        this.e('jr', dest);
+        this.e('move', V0, r0.lo);
+      } else if (this.opts.config.isa === 'r6') {
+        this.e('jic', dest, 0);
+      } else {
+        this.e('jr', dest);
+        this.e('nop');
+      }
       return;
     }
     if (moveResult) this.e('move', V0, r0.lo);

@@ -673,8 +673,9 @@ export const TABLE = [
   }),
   def({
     // target = rt + sign-extended offset (no shift)
-    op: 'jic', mnemonic: 'jic', operands: [G('rt'), S('off')], flow: 'compact',
+    op: 'jic', mnemonic: 'jic', operands: [G('rt'), S('off')], uasm: 'jic', flow: 'compact',
     enc: { r6: itype(0x36, 0, 'rt', 'off') },
+    alias: (a, p) => (a[1] === 0 ? `jrc\t${p[0]}` : undefined),
     sem: (m, [rt, off]) => m.compact(m.bv.T, m.bv.add(32, m.r(rt!), m.bv.lit(32, off!))),
   }),
   def({

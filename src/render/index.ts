@@ -37,7 +37,7 @@ export const DELETED = ['arch/mips/net/bpf_jit_comp32.c'];
 /** Plans the C core calls itself (not through build_insn): not static in C. */
 const CORE_PLANS = ['mov_i'];
 /** Instructions the core emits besides the plans' (prologue, jumps, calls). */
-const CORE_OPS = ['ori', 'sw', 'lw', 'move', 'addiu', 'jr', 'jalr', 'nop', 'j', 'beq', 'bne', 'beqz', 'bnez', 'bltz', 'bgez', 'blez', 'bgtz', 'b', 'sltu', 'sll', 'addu', 'break'];
+const CORE_OPS = ['ori', 'sw', 'lw', 'move', 'addiu', 'jr', 'jalr', 'nop', 'j', 'beq', 'bne', 'beqz', 'bnez', 'bltz', 'bgez', 'blez', 'bgtz', 'b', 'sltu', 'sll', 'addu', 'break', 'jic'];
 
 export interface Rendered {
   /** Tree-relative path -> file contents. */

@@ -27,6 +27,8 @@ const KNOWN: Record<string, Builder> = {
   mod: { shape: 'u3u1u2', entry: 'M(spec_op, 0, 0, 0, div_mod_op, div_op), RS | RT | RD' },
   seb: { shape: 'u2u1', entry: 'M(spec3_op, 0, 0, 0, seb_op, bshfl_op), RT | RD' },
   seh: { shape: 'u2u1', entry: 'M(spec3_op, 0, 0, 0, seh_op, bshfl_op), RT | RD' },
+  // R6 JIC rt, offset: a jump to rt + offset with no delay slot (jrc rt when 0)
+  jic: { shape: 'u1s2', entry: 'M(pop66_op, 0, 0, 0, 0, 0), RT | SIMM' },
 };
 
 export const UASM_FILES = {

@@ -110,15 +110,15 @@ describe.skipIf(!haveTree)('rendered kernel C', () => {
 
   it('adds the uasm builders the design needs, which jitgen uasm-check then finds', () => {
     const r = renderDesign(TREE);
-    expect(r.uasmAdded).toEqual(['div', 'div_r6', 'mod', 'seb', 'seh']);
+    expect(r.uasmAdded).toEqual(['div', 'div_r6', 'jic', 'mod', 'seb', 'seh']);
     const staged = stageRendered(TREE);
     try {
       const before = new Map(uasmAvailability(TREE).map((a) => [a.op, a]));
       const after = new Map(uasmAvailability(staged.dir).map((a) => [a.op, a]));
-      // MIPS32 R2 and R6 both have seb/seh; div (HI/LO) is R2 only; div_r6 and mod R6 only
+      // MIPS32 R2 and R6 both have seb/seh; div (HI/LO) is R2 only; div_r6, mod and jic R6 only
       for (const op of ['seb', 'seh']) expect([before.get(op)!.r2, after.get(op)!.r2, after.get(op)!.r6]).toEqual([false, true, true]);
       expect([before.get('div')!.r2, after.get('div')!.r2]).toEqual([false, true]);
-      for (const op of ['div_r6', 'mod']) expect([before.get(op)!.r6, after.get(op)!.r6]).toEqual([false, true]);
+      for (const op of ['div_r6', 'mod', 'jic']) expect([before.get(op)!.r6, after.get(op)!.r6]).toEqual([false, true]);
     } finally {
       staged.cleanup();
     }

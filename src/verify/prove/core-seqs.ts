@@ -181,7 +181,7 @@ async function proveTailCall(sym: Symbolic, design: Design, config: Config, time
   const inBounds = bv.ult(32, index, maxEntries);
   const jrT8 = binding.imageBase + 4 * [...img.words].findIndex((word) => {
     const i = decode(word, config.isa);
-    return i?.op === 'jr' && i.args[0] === T8;
+    return (i?.op === 'jr' || i?.op === 'jic') && i.args[0] === T8;
   });
   const claims: Claim[] = [];
   let paths = 0;
