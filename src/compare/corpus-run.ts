@@ -17,11 +17,10 @@ export interface ProgramOutcome {
   status: Status;
   /** Static words of the program's own image (JITed programs). */
   words?: number;
-  /**
-   * MIPS instructions executed over all sub-tests, as the simulator counts them: image
-   * instructions (of tail-call targets too) plus one per kernel-function or helper call.
-   */
+  /** Instructions of the images executed over all sub-tests (tail-call targets' too). */
   steps?: number;
+  /** Calls of kernel functions and helpers made over all sub-tests (not in `steps`). */
+  kcalls?: number;
   reason?: string;
   /** The feature the design declined (when the message names the instruction). */
   declinedFeature?: string;
@@ -77,12 +76,13 @@ export function runModel(
   let last = started;
   for (const [n, prog] of programs.entries()) {
     const o = runTestJit(prog, { design, config, binding, budget: opts.budget }, helpersFor(prog));
-    if (o.ok) out.push({ id: prog.id, status: 'pass', words: o.words, steps: o.steps });
+    const cost = { words: o.words, steps: o.steps, kcalls: o.kcalls };
+    if (o.ok) out.push({ id: prog.id, status: 'pass', ...cost });
     else if (o.declined) {
       const reason = o.reason ?? 'declined';
       const f = declinedFeature(prog, reason);
       out.push({ id: prog.id, status: 'declined', reason, ...(f ? { declinedFeature: f } : {}) });
-    } else out.push({ id: prog.id, status: 'fail', words: o.words, steps: o.steps, reason: o.reason ?? 'wrong result' });
+    } else out.push({ id: prog.id, status: 'fail', ...cost, reason: o.reason ?? 'wrong result' });
     const now = Date.now();
     if (now - last >= 5000) {
       last = now;
@@ -118,7 +118,12 @@ export async function runMainline(
       const insn = code ? prog.insns.find((i) => i.code === parseInt(code[1]!, 16)) : undefined;
       return { id: prog.id, status: 'declined', reason, ...(insn ? { declinedFeature: featureOf(insn) } : {}) };
     }
-    const base = { id: prog.id, words: r.words, ...(r.steps !== undefined ? { steps: r.steps } : {}) };
+    const base = {
+      id: prog.id,
+      words: r.words,
+      ...(r.steps !== undefined ? { steps: r.steps } : {}),
+      ...(r.kcalls !== undefined ? { kcalls: r.kcalls } : {}),
+    };
     return r.passed ? { ...base, status: 'pass' } : { ...base, status: 'fail', reason: r.reason ?? 'wrong result' };
   });
 }

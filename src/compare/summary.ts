@@ -17,8 +17,10 @@ export interface Totals {
   declined: number;
   /** Static words of the passing programs' images. */
   words: number;
-  /** Dynamic instructions of the passing programs (kernel/helper calls count one each). */
+  /** Dynamic instructions of the passing programs' images (calls not included). */
   steps: number;
+  /** Calls of kernel functions and helpers the passing programs made. */
+  kcalls: number;
 }
 
 export interface Ratio {
@@ -108,7 +110,7 @@ export interface CompareReport {
 
 export const NOTES = [
   'Per-feature counts are measured on one representative instruction (shown) followed by exit, as the words the image grows by over the same program without it; mainline\'s come from its images in the host harness, which give no per-instruction offsets.',
-  'Dynamic instructions are what the simulator executes; a call of a kernel function or helper counts as one instruction (the runners do not count calls separately).',
+  'Dynamic instructions are the instructions of the images the simulator executes; calls of kernel functions and helpers are counted apart (kernel calls), not as instructions.',
   'Mainline\'s register map and conventions are those of the johan preset, which models the tree\'s C word for word.',
   'Ratios are geometric means of design/baseline over the (program, configuration) pairs both pass.',
 ];
@@ -121,12 +123,13 @@ export function geomean(xs: readonly number[]): number | null {
 }
 
 function totalsOf(outcomes: readonly ProgramOutcome[]): Totals {
-  const t: Totals = { programs: outcomes.length, passed: 0, failed: 0, declined: 0, words: 0, steps: 0 };
+  const t: Totals = { programs: outcomes.length, passed: 0, failed: 0, declined: 0, words: 0, steps: 0, kcalls: 0 };
   for (const o of outcomes) {
     if (o.status === 'pass') {
       t.passed++;
       t.words += o.words ?? 0;
       t.steps += o.steps ?? 0;
+      t.kcalls += o.kcalls ?? 0;
     } else if (o.status === 'fail') t.failed++;
     else t.declined++;
   }
@@ -141,6 +144,7 @@ function addTotals(a: Totals, b: Totals): Totals {
     declined: a.declined + b.declined,
     words: a.words + b.words,
     steps: a.steps + b.steps,
+    kcalls: a.kcalls + b.kcalls,
   };
 }
 

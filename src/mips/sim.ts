@@ -29,6 +29,8 @@ export type NativeRoutine = (sim: Simulator) => void;
 export class Simulator extends Machine<Num, boolean> {
   /** Instructions executed by every run so far (natives count as one). */
   steps = 0;
+  /** Native routines (kernel functions, helpers) run so far: each is one of `steps`. */
+  nativeCalls = 0;
   haltAddress: number;
   private readonly cache = new Map<number, Decoded<Num, boolean>>();
   private readonly natives = new Map<number, NativeRoutine>();
@@ -170,6 +172,7 @@ export class Simulator extends Machine<Num, boolean> {
         word: 0,
         flow: 'none',
         exec: () => {
+          this.nativeCalls++;
           native(this);
           this.nextPc = this.reg(RA);
           this.nextNpc = (this.reg(RA) + 4) >>> 0;

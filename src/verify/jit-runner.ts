@@ -229,7 +229,13 @@ function atomic(s: Simulator, f: (old: bigint, v: bigint) => bigint, fetch: bool
 export { defaultHelpers };
 
 /** Outcome of one program JITed: the test's outcome plus what the image cost. */
-export type JitOutcome = (Outcome & { declined?: boolean }) & { steps?: number; words?: number };
+export type JitOutcome = (Outcome & { declined?: boolean }) & {
+  /** Instructions of the images executed (tail-call targets' too), calls excluded. */
+  steps?: number;
+  /** Calls of kernel functions and helpers made. */
+  kcalls?: number;
+  words?: number;
+};
 
 /** Run one corpus program JITed, as lib/test_bpf.c's runner does (test-run.ts). */
 export function runTestJit(prog: TestProgram, rc: JitRunContext, helpers: ReadonlyMap<number, Helper>): JitOutcome {
@@ -242,8 +248,10 @@ export function runTestJit(prog: TestProgram, rc: JitRunContext, helpers: Readon
     return { ok: false, expected: null, got: null, reason: e.message, declined: e.name === 'JitDecline' };
   }
   const before = m.sim.steps;
+  const callsBefore = m.sim.nativeCalls;
   const out = runSubtests(prog, rc.config.endian, (ctx) => runOnce(m, ctx, rc.budget));
-  return { ...out, steps: m.sim.steps - before, words: m.images[m.self]!.length };
+  const kcalls = m.sim.nativeCalls - callsBefore;
+  return { ...out, steps: m.sim.steps - before - kcalls, kcalls, words: m.images[m.self]!.length };
 }
 
 /**

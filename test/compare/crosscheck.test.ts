@@ -48,6 +48,14 @@ describe('compare agrees with verify and check --harness --mainline', () => {
       expect(t.words).toBe(v.cost['be-r2']!.words);
       expect(t.steps).toBe(v.cost['be-r2']!.steps);
     }
+    // both divide 64 bits in a kernel function (div64_u64): one call per run of the
+    // program's one ALU64 DIV X, counted apart from the image's instructions
+    const runs = new Map(loadCorpus(defaultTreeDir, 'test_bpf', 'be').map((p) => [p.id, p.expect.length]));
+    for (const d of ['jitgen', 'johan']) {
+      const divs = r.programs['be-r2']![d]!.filter((o) => o.id.includes('ALU64_DIV_X') && o.status === 'pass');
+      expect(divs.length).toBeGreaterThan(1);
+      for (const o of divs) expect({ d, id: o.id, kcalls: o.kcalls }).toEqual({ d, id: o.id, kcalls: runs.get(o.id) });
+    }
   });
 
   it('tail_calls: mainline equals mainlineReport program by program, and ratios follow from the words', async () => {

@@ -26,8 +26,10 @@ export interface ProgramResult {
   error?: string;
   /** The image run in the simulator gave what test_bpf expects (JITed programs only). */
   passed?: boolean;
-  /** MIPS instructions the image executed over all its sub-tests (kernel calls: one each). */
+  /** Instructions of the image executed over all its sub-tests (calls excluded). */
   steps?: number;
+  /** Calls of kernel functions and helpers it made. */
+  kcalls?: number;
   /** Why it failed, when it did. */
   reason?: string;
 }
@@ -140,11 +142,12 @@ export async function mainlineReport(treeDir: string, configs: readonly Config[]
       if (p.tailCallTargets) imagePrograms(p).forEach((m, k) => members.set(m.id, k));
     }
     const bases = programs.map((p) => (binding.imageBase + (members.get(p.id) ?? 0) * LAYOUT.imageStride) >>> 0);
-    const outcomes = new Map<string, { passed: boolean; steps?: number; reason?: string }>();
+    const outcomes = new Map<string, { passed: boolean; steps?: number; kcalls?: number; reason?: string }>();
     const kept = new Map<string, Uint32Array>();
     const run = (p: TestProgram, imageFor: (q: { id: string }) => Uint32Array | { refused: string }): void => {
       const o = runTestJit(p, { ...rc, imageFor }, helpersFor(p));
-      outcomes.set(p.id, o.ok ? { passed: true, steps: o.steps } : { passed: false, steps: o.steps, reason: o.reason });
+      const cost = { steps: o.steps, kcalls: o.kcalls };
+      outcomes.set(p.id, o.ok ? { passed: true, ...cost } : { passed: false, ...cost, reason: o.reason });
     };
     const images = await harnessJit(treeDir, 'mainline', config, programs, binding, {
       imageBases: bases,
@@ -170,7 +173,7 @@ export async function mainlineReport(treeDir: string, configs: readonly Config[]
         r.words += img.size;
         if (o.passed) r.passed++;
         else r.failed++;
-        r.results.push({ id: img.id, jited: true, words: img.size, passed: o.passed, steps: o.steps, ...(o.reason ? { reason: o.reason } : {}) });
+        r.results.push({ id: img.id, jited: true, words: img.size, passed: o.passed, steps: o.steps, kcalls: o.kcalls, ...(o.reason ? { reason: o.reason } : {}) });
       } else {
         r.refused++;
         r.results.push({ id: img.id, jited: false, words: 0, error: img.error! });
