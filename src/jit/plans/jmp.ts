@@ -5,7 +5,7 @@
 // that is never taken (the core emits nothing for it).
 import { bin, emit, hi, lo, note, plan, same, when, isR6, type CExpr, type Plan, type RegExpr, type Stmt } from '../dsl.ts';
 import { M } from '../regs.ts';
-import { BPF, imm, isS16, isU16, movi, movn, op } from './common.ts';
+import { BPF, imm, isS16, isU16, movi, op } from './common.ts';
 
 type Case = { labels: CExpr[]; body: Stmt[] };
 const c = (which: CExpr | CExpr[], body: Stmt[]): Case => ({ labels: Array.isArray(which) ? which : [which], body });
@@ -25,6 +25,15 @@ function zeroIf(rd: RegExpr, rt: RegExpr): Stmt {
 }
 
 /**
+ * rd = (rt != 0) ? rs : rd, where rs is zero whenever rt is (rs compares the words rt
+ * tells apart, or is a bit of rt): on R6 the seleqz half leaves rd's part and rs adds
+ * its own by `or`, with no selnez and no scratch register.
+ */
+function takeIfSet(rd: RegExpr, rs: RegExpr, rt: RegExpr): Stmt {
+  return when(isR6, [emit('seleqz', rd, rd, rt), emit('or', rd, rd, rs)], [emit('movn', rd, rs, rt)]);
+}
+
+/**
  * t8 = (a > b) for 64-bit pairs, signed on the high words when `signed`: the low words
  * decide when the high words are equal. Uses t6, t8 and t9 (not the operands).
  */
@@ -34,7 +43,7 @@ function greater(a: string, b: string, signed: boolean): Stmt[] {
     emit(signed ? 'slt' : 'sltu', M.t9, hi(b), hi(a)),
     note('the high words decide when they differ'),
     emit('xor', M.t6, hi(a), hi(b)),
-    movn(M.t8, M.t9, M.t6, M.t9),
+    takeIfSet(M.t8, M.t9, M.t6),
   ];
 }
 
@@ -121,11 +130,11 @@ const sgt: Stmt[] = [
     note('the high word decides unless it is all ones: then it is above -1 iff not negative'),
     notHi,
     emit('srl', M.t6, M.t9, 31),
-    movn(M.t8, M.t6, M.t9, M.t6),
+    takeIfSet(M.t8, M.t6, M.t9),
   ], [
     note('the high word decides unless it is zero: then it is above 0 iff positive'),
     emit('slt', M.t9, M.zero, H),
-    movn(M.t8, M.t9, H, M.t9),
+    takeIfSet(M.t8, M.t9, H),
   ]),
 ];
 
@@ -136,11 +145,11 @@ const slt: Stmt[] = [
     note('the high word decides unless it is all ones: then it is below -1 iff its inverse is positive'),
     notHi,
     emit('slt', M.t6, M.zero, M.t9),
-    movn(M.t8, M.t6, M.t9, M.t6),
+    takeIfSet(M.t8, M.t6, M.t9),
   ], [
     note('the high word decides unless it is zero: then it is below 0 iff negative'),
     emit('srl', M.t9, H, 31),
-    movn(M.t8, M.t9, H, M.t9),
+    takeIfSet(M.t8, M.t9, H),
   ]),
 ];
 
