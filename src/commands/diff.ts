@@ -5,7 +5,7 @@ import { configFromOptions, type Config } from '../config.ts';
 import { InputError, UsageError } from '../errors.ts';
 import { loadProgram } from '../bpf/loaders/index.ts';
 import type { Program } from '../bpf/program.ts';
-import { defaultTreeDir, importCorpus, loadCorpus, type CorpusName } from '../verify/corpus/index.ts';
+import { CORPUS_NAMES, defaultTreeDir, importCorpus, loadAnyCorpus, type CorpusName } from '../verify/corpus/index.ts';
 import { bindHelperCalls, corpusBinding, helpersFor, imagePrograms } from '../verify/jit-runner.ts';
 import { diffDesigns, formatDiff } from '../compare/diff.ts';
 import { parseDesigns } from './compare.ts';
@@ -21,7 +21,7 @@ interface DiffOpts {
   json?: boolean;
 }
 
-const IDENTITY = /^(test_bpf|tail_calls):(\d+)(?::.*)?$/;
+const IDENTITY = new RegExp(`^(${CORPUS_NAMES.join('|')}):(\\d+)(?::.*)?$`);
 
 /** A corpus program by identity, bound as the kernel binds it before JITing. */
 async function corpusProgram(text: string, config: Config, tree: string): Promise<Program> {
@@ -29,7 +29,8 @@ async function corpusProgram(text: string, config: Config, tree: string): Promis
   await importCorpus(tree, { progress: (l) => void process.stderr.write(`${l}\n`) });
   const corpus = m[1] as CorpusName;
   const index = Number(m[2]);
-  const prog = loadCorpus(tree, corpus, config.endian).find((p) => p.index === index);
+  const progress = (l: string): void => void process.stderr.write(`${l}\n`);
+  const prog = (await loadAnyCorpus(tree, corpus, config.endian, { progress })).find((p) => p.index === index);
   if (!prog) throw new InputError(`${text}: no program ${index} in corpus ${corpus}`);
   if (prog.skip !== undefined) throw new InputError(`${prog.id}: skipped by the corpus: ${prog.skip}`);
   // tail-call programs carry the prog array's address, as the runner binds them
@@ -41,7 +42,7 @@ export function register(program: Command): void {
   program
     .command('diff')
     .description('two designs\' listings of one program side by side, per BPF instruction, with word-count deltas')
-    .argument('<prog>', 'program file (.bin, .json, .o) or corpus identity (test_bpf:INDEX, corpus:index:name)')
+    .argument('<prog>', 'program file (.bin, .json, .o) or corpus identity (corpus:index[:name], e.g. test_bpf:42)')
     .requiredOption('--designs <a,b>', 'two designs: presets and/or mainline (the tree\'s C in the host harness)')
     .option('--config <id>', 'configuration be-r2, le-r2, be-r6 or le-r6 (default be-r2)')
     .option('--isa <r2|r6>', 'ISA release (with --endian, instead of --config)')

@@ -6,7 +6,7 @@ import { configsFromOptions } from '../config.ts';
 import { InsnError, UsageError } from '../errors.ts';
 import type { TestProgram } from '../bpf/program.ts';
 import { verifierRewrites } from '../bpf/rewrites.ts';
-import { defaultTreeDir, importCorpus, loadAnyCorpus, type CorpusName } from '../verify/corpus/index.ts';
+import { CORPUS_NAMES, defaultTreeDir, importCorpus, loadAnyCorpus, type CorpusName } from '../verify/corpus/index.ts';
 import { verifyInterp } from '../verify/interp-runner.ts';
 import { verifyJit } from '../verify/jit-verify.ts';
 import { recordVerify } from '../series/records.ts';
@@ -48,7 +48,7 @@ async function loader(tree: string, opts: VerifyOpts, name: string, endian: 'be'
   });
 }
 
-const CORPORA: readonly CorpusName[] = ['test_bpf', 'tail_calls', 'classic', 'filters', 'xdp', 'samples'];
+const CORPORA: readonly CorpusName[] = CORPUS_NAMES;
 
 export function parseCorpora(list: string): CorpusName[] {
   const names = list.split(',').map((s) => s.trim()).filter(Boolean);

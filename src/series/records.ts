@@ -9,11 +9,12 @@ import type { HarnessCheckReport } from '../render/harness-check.ts';
 import type { JitVerifyResult } from '../verify/jit-verify.ts';
 import type { CompareReport } from '../compare/summary.ts';
 import { loadResult, saveResult } from '../verify/store.ts';
+import { CORPUS_NAMES } from '../verify/corpus/index.ts';
 
 const commandLine = (): string => `jitgen ${process.argv.slice(2).join(' ')}`;
 
 /** A corpus list as one key, in one order whatever order the command gave. */
-const CORPUS_ORDER = ['test_bpf', 'tail_calls', 'classic', 'filters', 'xdp', 'samples'];
+const CORPUS_ORDER: readonly string[] = CORPUS_NAMES;
 const corpusKey = (corpora: readonly string[]): string =>
   [...corpora].sort((a, b) => (CORPUS_ORDER.indexOf(a) + 1 || 99) - (CORPUS_ORDER.indexOf(b) + 1 || 99)).join(',');
 

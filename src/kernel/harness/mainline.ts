@@ -6,7 +6,7 @@ import type { TestProgram } from '../../bpf/program.ts';
 import type { Config, ConfigId } from '../../config.ts';
 import { InputError } from '../../errors.ts';
 import type { Binding } from '../../jit/binding.ts';
-import { bindTailCalls, encodedInsns, loadAnyCorpus, loadCorpus, type CorpusName } from '../../verify/corpus/index.ts';
+import { bindTailCalls, CORPUS_NAMES, encodedInsns, loadAnyCorpus, loadCorpus, type CorpusName } from '../../verify/corpus/index.ts';
 import { bindHelperCalls, corpusBinding, helpersFor, imagePrograms, LAYOUT, runTestJit } from '../../verify/jit-runner.ts';
 import { jitgen } from '../../jit/designs/jitgen.ts';
 import { buildHarness } from './build.ts';
@@ -15,7 +15,7 @@ import { harnessJit } from './run.ts';
 /** What `check --harness` runs by default. */
 export const HARNESS_CORPORA: readonly CorpusName[] = ['test_bpf', 'tail_calls'];
 /** What the harness can run: the kernel's corpora, the converted classic and filter programs, the XDP objects. */
-export const HARNESS_CAPABLE: readonly CorpusName[] = ['test_bpf', 'tail_calls', 'classic', 'filters', 'xdp', 'samples'];
+export const HARNESS_CAPABLE: readonly CorpusName[] = CORPUS_NAMES;
 
 export interface ProgramResult {
   id: string;

@@ -38,7 +38,9 @@ export {
   TAIL_CALL_MARKER,
 } from './model.ts';
 
-export type CorpusName = 'test_bpf' | 'tail_calls' | 'classic' | 'filters' | 'xdp' | 'samples';
+/** Every corpus, in the order reports list them. */
+export const CORPUS_NAMES = ['test_bpf', 'tail_calls', 'classic', 'filters', 'xdp', 'samples'] as const;
+export type CorpusName = (typeof CORPUS_NAMES)[number];
 
 export const defaultCacheRoot = join(cacheDir, 'corpus');
 /** The tree `jitgen corpus import` uses without --tree (what `jitgen tree init` makes). */
