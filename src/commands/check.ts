@@ -8,8 +8,9 @@ import type { Command } from 'commander';
 import { configsFromOptions, type Config } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import { resolveTree } from '../kernel/tree.ts';
-import { HARNESS_CAPABLE, HARNESS_CORPORA, mainlineReport, type MainlineReport } from '../kernel/harness/mainline.ts';
+import { HARNESS_CORPORA, mainlineReport, type MainlineReport } from '../kernel/harness/mainline.ts';
 import type { CorpusName } from '../verify/corpus/index.ts';
+import { parseCorpora } from './verify.ts';
 import { buildReportText, buildTargets, checkBuild } from '../kernel/checkbuild.ts';
 import { harnessCheck, harnessCheckText } from '../render/harness-check.ts';
 import { designByName } from '../render/index.ts';
@@ -57,14 +58,7 @@ const progress = (m: string): void => {
 };
 
 function corporaOf(o: CheckOptions): CorpusName[] {
-  if (!o.corpus) return [...HARNESS_CORPORA];
-  const names = o.corpus.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const n of names) {
-    if (!(HARNESS_CAPABLE as readonly string[]).includes(n)) {
-      throw new UsageError(`--corpus: '${n}' is not supported here (expected ${HARNESS_CAPABLE.join(', ')})`);
-    }
-  }
-  return names as CorpusName[];
+  return o.corpus ? parseCorpora(o.corpus) : [...HARNESS_CORPORA];
 }
 
 const MODES: Mode[] = [

@@ -26,10 +26,10 @@ const IDENTITY = new RegExp(`^(${CORPUS_NAMES.join('|')}):(\\d+)(?::.*)?$`);
 /** A corpus program by identity, bound as the kernel binds it before JITing. */
 async function corpusProgram(text: string, config: Config, tree: string): Promise<Program> {
   const m = IDENTITY.exec(text)!;
-  await importCorpus(tree, { progress: (l) => void process.stderr.write(`${l}\n`) });
+  const progress = (l: string): void => void process.stderr.write(`${l}\n`);
+  await importCorpus(tree, { progress });
   const corpus = m[1] as CorpusName;
   const index = Number(m[2]);
-  const progress = (l: string): void => void process.stderr.write(`${l}\n`);
   const prog = (await loadAnyCorpus(tree, corpus, config.endian, { progress })).find((p) => p.index === index);
   if (!prog) throw new InputError(`${text}: no program ${index} in corpus ${corpus}`);
   if (prog.skip !== undefined) throw new InputError(`${prog.id}: skipped by the corpus: ${prog.skip}`);

@@ -48,14 +48,12 @@ async function loader(tree: string, opts: VerifyOpts, name: string, endian: 'be'
   });
 }
 
-const CORPORA: readonly CorpusName[] = CORPUS_NAMES;
-
 export function parseCorpora(list: string): CorpusName[] {
   const names = list.split(',').map((s) => s.trim()).filter(Boolean);
   if (names.length === 0) throw new UsageError('--corpus needs at least one corpus name');
   for (const n of names) {
-    if (!(CORPORA as readonly string[]).includes(n)) {
-      throw new UsageError(`unknown corpus '${n}' (available: ${CORPORA.join(', ')}; PATH corpora are not implemented yet)`);
+    if (!(CORPUS_NAMES as readonly string[]).includes(n)) {
+      throw new UsageError(`unknown corpus '${n}' (available: ${CORPUS_NAMES.join(', ')}; PATH corpora are not implemented yet)`);
     }
   }
   return names as CorpusName[];

@@ -441,7 +441,7 @@ class Layout {
     this.e('beqz', T8, out());
     this.e('nop');
     this.e('lw', T8, offsets.progBpfFunc, T8);
-    this.e('addiu', T8, T8, tailCallSkip(this.opts.config));
+    this.e('addiu', T8, T8, TAIL_CALL_SKIP);
     // the callee takes the counter in t9 and the context in a0, as on entry
     const r1 = this.d.home(1);
     if (r1.lo !== A0) this.e('move', A0, r1.lo);
@@ -501,9 +501,7 @@ class Layout {
 }
 
 /** Bytes of the prologue a tail call skips: setting the counter (it arrives in t9). */
-export function tailCallSkip(_config: Config): number {
-  return 4;
-}
+export const TAIL_CALL_SKIP = 4;
 
 const LD_IMM64 = bpf.LD | bpf.IMM | bpf.DW;
 
@@ -583,7 +581,7 @@ export function jit(prog: Program, opts: JitOptions): JitImage {
   return {
     words: Uint32Array.from(pass.out),
     bpfStart: pass.bpfStart,
-    tailCallSkip: tailCallSkip(opts.config),
+    tailCallSkip: TAIL_CALL_SKIP,
     stackSize: frame.stack,
     passes: n + 1,
   };

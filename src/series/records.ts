@@ -13,10 +13,10 @@ import { CORPUS_NAMES } from '../verify/corpus/index.ts';
 
 const commandLine = (): string => `jitgen ${process.argv.slice(2).join(' ')}`;
 
+const order = (name: string): number => (CORPUS_NAMES as readonly string[]).indexOf(name);
 /** A corpus list as one key, in one order whatever order the command gave. */
-const CORPUS_ORDER: readonly string[] = CORPUS_NAMES;
 const corpusKey = (corpora: readonly string[]): string =>
-  [...corpora].sort((a, b) => (CORPUS_ORDER.indexOf(a) + 1 || 99) - (CORPUS_ORDER.indexOf(b) + 1 || 99)).join(',');
+  [...corpora].sort((a, b) => (order(a) + 1 || 99) - (order(b) + 1 || 99)).join(',');
 
 /** verify's counts per corpus list and configuration, each with the command that measured it. */
 interface VerifyRecord {

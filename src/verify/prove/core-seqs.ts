@@ -20,7 +20,7 @@ import { defaultBinding } from '../../jit/binding.ts';
 import { jit } from '../../jit/core.ts';
 import { halves, type Design } from '../../jit/design.ts';
 import { A0, REG_NAMES, RA, SP, T8, T9, V0 } from '../../mips/regs.ts';
-import { runSymbolic, z3Hooks } from '../../mips/symexec.ts';
+import { runSymbolic, z3Hooks, type SymbolicPath } from '../../mips/symexec.ts';
 import { decode } from '../../mips/codec.ts';
 import type { Obligation } from './obligation.ts';
 import { solve } from './solve.ts';
@@ -96,6 +96,41 @@ function initialRegs(sym: Symbolic, prefix: string): SymBV[] {
   return regs;
 }
 
+type Path = SymbolicPath<SymBV, SymBool>;
+type On = (what: string, c: SymBool) => void;
+
+/**
+ * Run `words` (at `base`) symbolically from byte `entry` and claim, prefixed by `where`:
+ * no fault, and on every path that leaves the image sp and the O32 callee-saved registers
+ * as in `regs`; `onExit` adds the sequence's own claims per such path. Returns the paths.
+ */
+function claimRun(
+  sym: Symbolic,
+  config: Config,
+  code: { base: number; words: number[] },
+  entry: number,
+  regs: SymBV[],
+  memory: SymbolicMemory,
+  where: string,
+  claims: Claim[],
+  onExit: (p: Path & { exitTarget: SymBV }, on: On) => void,
+): number {
+  const bv = sym.bv;
+  const run = runSymbolic({ bv, hooks: z3Hooks(sym), isa: config.isa, endian: config.endian, code, entry: code.base + entry, regs, memory });
+  for (const p of run.paths) {
+    const on: On = (what, c) => claims.push({ what: `${where}${what}`, holds: bv.bor(bv.bnot(p.condition), c) });
+    if (p.status !== 'exit' || !p.exitTarget) {
+      on(`no fault (${p.fault?.message ?? p.status})`, bv.F);
+      continue;
+    }
+    on('sp restored', bv.eq(32, p.regs[SP]!, regs[SP]!));
+    for (const r of O32_CALLEE_SAVED) on(`${REG_NAMES[r]} restored`, bv.eq(32, p.regs[r]!, regs[r]!));
+    onExit(p as Path & { exitTarget: SymBV }, on);
+  }
+  for (const f of run.faults) claims.push({ what: `${where}no ${f.kind} fault: ${f.message}`, holds: bv.bnot(f.condition) });
+  return run.paths.length;
+}
+
 async function check(sym: Symbolic, claims: Claim[], assume: SymBool[], timeoutMs: number): Promise<Pick<Obligation, 'status' | 'reason'>> {
   const bv = sym.bv;
   if (claims.length === 0) return { status: 'failed', reason: 'no path to check' };
@@ -127,27 +162,14 @@ async function provePrologueEpilogue(sym: Symbolic, design: Design, config: Conf
   const claims: Claim[] = [];
   const r0 = halves(design, 0, config.endian);
   let paths = 0;
+  const code = { base: binding.imageBase, words: [...img.words] };
   // the kernel's entry, and a tail call's (past the skipped words)
   for (const [where, entry] of [['', 0], ['tail-call entry: ', img.tailCallSkip]] as const) {
-    const run = runSymbolic({
-      bv, hooks: z3Hooks(sym), isa: config.isa, endian: config.endian,
-      code: { base: binding.imageBase, words: [...img.words] },
-      entry: binding.imageBase + entry,
-      regs, memory: new SymbolicMemory(sym.ctx, sym.memory('core_pe_mem').bytes, 32),
-    });
-    paths += run.paths.length;
-    for (const p of run.paths) {
-      const on = (what: string, c: SymBool) => claims.push({ what: `${where}${what}`, holds: bv.bor(bv.bnot(p.condition), c) });
-      if (p.status !== 'exit' || !p.exitTarget) {
-        on(`no fault (${p.fault?.message ?? p.status})`, bv.F);
-        continue;
-      }
+    const memory = new SymbolicMemory(sym.ctx, sym.memory('core_pe_mem').bytes, 32);
+    paths += claimRun(sym, config, code, entry, regs, memory, where, claims, (p, on) => {
       on('returns to ra', bv.eq(32, p.exitTarget, regs[RA]!));
-      on('sp restored', bv.eq(32, p.regs[SP]!, sp0));
-      for (const r of O32_CALLEE_SAVED) on(`${REG_NAMES[r]} restored`, bv.eq(32, p.regs[r]!, regs[r]!));
       on('v0 holds R0 (R0 = R10 here: the frame pointer the prologue set up)', bv.eq(32, p.regs[V0]!, p.regs[r0.lo]!));
-    }
-    for (const f of run.faults) claims.push({ what: `${where}no ${f.kind} fault: ${f.message}`, holds: bv.bnot(f.condition) });
+    });
   }
   const assume = [bv.eq(32, bv.and(32, sp0, bv.lit(32, 7)), bv.lit(32, 0))];
   const res = await check(sym, claims, assume, timeoutMs);
@@ -184,6 +206,7 @@ async function proveTailCall(sym: Symbolic, design: Design, config: Config, time
     return (i?.op === 'jr' || i?.op === 'jic') && i.args[0] === T8;
   });
   const claims: Claim[] = [];
+  const code = { base: binding.imageBase, words: [...img.words] };
   let paths = 0;
   // entered by a tail call, the counter is whatever comes in t9; entered by the kernel,
   // it is what the prologue sets
@@ -194,23 +217,10 @@ async function proveTailCall(sym: Symbolic, design: Design, config: Config, time
   for (const { where, entry, counter } of entries) {
     const counterOk = bv.slt(32, k(0), counter);
     const goes = bv.band(bv.band(inBounds, counterOk), bv.bnot(bv.eq(32, prog, k(0))));
-    const run = runSymbolic({
-      bv, hooks: z3Hooks(sym), isa: config.isa, endian: config.endian,
-      code: { base: binding.imageBase, words: [...img.words] },
-      entry: binding.imageBase + entry,
-      regs, memory: new SymbolicMemory(sym.ctx, memory.bytes, 32),
-    });
-    paths += run.paths.length;
-    for (const p of run.paths) {
-      const on = (what: string, c: SymBool) => claims.push({ what: `${where}${what}`, holds: bv.bor(bv.bnot(p.condition), c) });
-      if (p.status !== 'exit' || !p.exitTarget) {
-        on(`no fault (${p.fault?.message ?? p.status})`, bv.F);
-        continue;
-      }
+    const mem = new SymbolicMemory(sym.ctx, memory.bytes, 32);
+    paths += claimRun(sym, config, code, entry, regs, mem, where, claims, (p, on) => {
       const tail = p.trace.includes(jrT8);
       const stored = p.memory.load(32, sp0, 4, order);
-      on('sp restored', bv.eq(32, p.regs[SP]!, sp0));
-      for (const r of O32_CALLEE_SAVED) on(`${REG_NAMES[r]} restored`, bv.eq(32, p.regs[r]!, regs[r]!));
       if (tail) {
         on('a tail call happens only when index < max_entries, the counter is positive and the slot is set', goes);
         on('it jumps to prog->bpf_func past the skipped prologue', bv.eq(32, p.exitTarget, bv.add(32, func, k(img.tailCallSkip))));
@@ -224,8 +234,7 @@ async function proveTailCall(sym: Symbolic, design: Design, config: Config, time
         on('r0 = 1 afterwards', bv.eq(32, p.regs[V0]!, k(1)));
         on('the counter is counted down exactly when index and counter checks pass', bv.eq(32, stored, bv.ite(bv.band(inBounds, counterOk), bv.sub(32, counter, k(1)), counter)));
       }
-    }
-    for (const f of run.faults) claims.push({ what: `${where}no ${f.kind} fault: ${f.message}`, holds: bv.bnot(f.condition) });
+    });
   }
   // the kernel's objects: aligned, and not inside the program's frame or the caller's home area
   const outside = (a: SymBV, n: number) => bv.band(bv.ule(32, k(16), bv.sub(32, a, sp0)), bv.ule(32, k(FRAME_SPAN + n), bv.sub(32, sp0, a)));
