@@ -7,6 +7,7 @@ import { concrete, type Num } from '../bv/concrete.ts';
 import { ConcreteMemory, type Region } from '../bv/memory.ts';
 import { MemoryFault, type ByteOrder } from '../bv/types.ts';
 import { defaultHelpers, type HelperTable } from './helpers.ts';
+import { kfuncByName, kfuncResult, narrowArg, sameProto } from './kfuncs.ts';
 import * as op from './opcodes.ts';
 import type { Program } from './program.ts';
 import { insnHex } from './codec.ts';
@@ -209,7 +210,8 @@ export class Interpreter {
               st.regs[0] = BigInt.asUintN(64, helper.call(args, { mem: st.mem as ConcreteMemory, order: this.opts.order }));
               pc += 1;
             } else {
-              throw new BpfFault('call', pc, `${prog.id}: insn ${pc}: kfunc call (BTF id ${e.id}) is not supported by the interpreter`);
+              st.regs[0] = this.kfuncCall(prog, pc, e.id, st.regs as bigint[]);
+              pc += 1;
             }
             break;
           case 'tailcall': {
@@ -239,6 +241,24 @@ export class Interpreter {
       if (err instanceof ReservedInsn) throw new BpfFault('reserved', pc, `${prog.id}: ${err.message}`);
       throw err;
     }
+  }
+
+  /**
+   * A kfunc call: `imm` is the index of the function in `prog.kfuncs` (the loader's
+   * numbering); its arguments are R1.. narrowed to the prototype's C types.
+   */
+  private kfuncCall(prog: Program, pc: number, index: number, regs: bigint[]): bigint {
+    const def = prog.kfuncs?.[index];
+    const fn = def && kfuncByName(def.name);
+    if (!def || !fn) {
+      const what = def ? `kfunc ${def.name}, which the interpreter does not model` : `kfunc #${index}, which the program does not declare`;
+      throw new BpfFault('call', pc, `${prog.id}: insn ${pc}: call of ${what}`);
+    }
+    if (!sameProto(def, fn)) {
+      throw new BpfFault('call', pc, `${prog.id}: insn ${pc}: the program's prototype of ${def.name} is not the kernel's (the verifier refuses it)`);
+    }
+    const args = def.argSizes.map((_, i) => narrowArg(def, i, regs[i + 1]!));
+    return kfuncResult(def, fn.call(args));
   }
 
   /**

@@ -19,10 +19,18 @@ export function isJump(i: Insn): boolean {
   return o !== op.EXIT && o !== op.CALL && o !== op.TAIL_CALL;
 }
 
-/** The instruction a jump at index i goes to (JMP32 JA carries its offset in imm). */
+/** A bpf2bpf call: its target is relative, in imm (the kernel's patching re-points it too). */
+export function isLocalCall(i: Insn): boolean {
+  return i.code === (op.JMP | op.CALL) && i.src === op.PSEUDO_CALL;
+}
+
+/**
+ * The instruction a jump at index i goes to (JMP32 JA carries its offset in imm, as
+ * does a bpf2bpf call its callee's).
+ */
 export function jumpTarget(insn: Insn, i: number): number {
-  const isJa32 = insn.code === (op.JMP32 | op.JA);
-  return i + 1 + (isJa32 ? insn.imm : insn.off);
+  const inImm = insn.code === (op.JMP32 | op.JA) || isLocalCall(insn);
+  return i + 1 + (inImm ? insn.imm : insn.off);
 }
 
 /**
@@ -41,7 +49,7 @@ export function patchInsns(insns: readonly Insn[], replace: (insn: Insn, i: numb
     start[i] = out.length;
     const p = replace(from, i);
     if (!p) {
-      if (isJump(from)) targets.set(out.length, jumpTarget(from, i));
+      if (isJump(from) || isLocalCall(from)) targets.set(out.length, jumpTarget(from, i));
       out.push(from);
       continue;
     }
@@ -54,7 +62,7 @@ export function patchInsns(insns: readonly Insn[], replace: (insn: Insn, i: numb
   for (const [at, t] of targets) {
     const j = out[at]!;
     const off = start[t]! - at - 1;
-    out[at] = j.code === (op.JMP32 | op.JA) ? { ...j, imm: off } : { ...j, off };
+    out[at] = j.code === (op.JMP32 | op.JA) || isLocalCall(j) ? { ...j, imm: off } : { ...j, off };
   }
   return out;
 }

@@ -15,6 +15,12 @@ export interface KfuncDef {
   name: string;
   /** Argument sizes in bytes (<= 4: one register, 8: an aligned pair on O32). */
   argSizes: number[];
+  /**
+   * Which arguments are signed integers (BTF_FMODEL_SIGNED_ARG): a 1- or 2-byte argument
+   * reaches the callee sign-extended to its register when set, zero-extended otherwise.
+   */
+  argSigned?: boolean[];
+  /** Bytes of the result: 0 (void), up to 4 (v0), 8 (v0/v1). */
   retSize: number;
 }
 

@@ -6,7 +6,7 @@ import { InputError, UsageError } from '../errors.ts';
 import { loadProgram } from '../bpf/loaders/index.ts';
 import type { Program } from '../bpf/program.ts';
 import { CORPUS_NAMES, defaultTreeDir, importCorpus, loadAnyCorpus, type CorpusName } from '../verify/corpus/index.ts';
-import { bindHelperCalls, corpusBinding, helpersFor, imagePrograms } from '../verify/jit-runner.ts';
+import { bindCalls, corpusBinding, helpersFor, imagePrograms } from '../verify/jit-runner.ts';
 import { diffDesigns, formatDiff } from '../compare/diff.ts';
 import { parseDesigns } from './compare.ts';
 
@@ -35,7 +35,7 @@ async function corpusProgram(text: string, config: Config, tree: string): Promis
   if (prog.skip !== undefined) throw new InputError(`${prog.id}: skipped by the corpus: ${prog.skip}`);
   // tail-call programs carry the prog array's address, as the runner binds them
   const bound = imagePrograms(prog).find((p) => p.id === prog.id) ?? prog;
-  return bindHelperCalls(bound, helpersFor(prog), corpusBinding());
+  return bindCalls(bound, helpersFor(prog), corpusBinding());
 }
 
 export function register(program: Command): void {

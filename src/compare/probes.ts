@@ -17,7 +17,7 @@ import type { Design } from '../jit/design.ts';
 import { decode } from '../mips/codec.ts';
 import { SP } from '../mips/regs.ts';
 import { harnessJit } from '../kernel/harness/index.ts';
-import { bindHelperCalls } from '../verify/jit-runner.ts';
+import { bindCalls } from '../verify/jit-runner.ts';
 import { featureOf } from './features.ts';
 
 /** One probe: a feature and the program that exercises it. */
@@ -118,7 +118,7 @@ export function probes(binding: Binding): Probe[] {
   const helpers = defaultHelpers(-1);
   return probeInsns().map((insns) => {
     const feature = featureOf(insns[0]!);
-    const prog = bindHelperCalls(program(`probe:${feature}`, insns), helpers, binding);
+    const prog = bindCalls(program(`probe:${feature}`, insns), helpers, binding);
     const rest = insns.slice(op.isLdImm64(insns[0]!) ? 2 : 1);
     const base = rest.length === 0 ? BASELINE : program(`probe:base:${feature}`, rest);
     return { feature, text: disasmInsn(insns, 0), prog, base };
@@ -133,8 +133,8 @@ export function frameProbes(binding: Binding): { shape: string; prog: Program }[
   return [
     { shape: 'leaf, no BPF stack', prog: program('frame:leaf', [insn(op.ALU64 | op.MOV | op.K, 0, 0, 0, 1)]) },
     { shape: 'leaf, 64-byte BPF stack', prog: program('frame:stack', [store], 64) },
-    { shape: 'helper call, no BPF stack', prog: bindHelperCalls(program('frame:call', [call]), helpers, binding) },
-    { shape: 'helper call, 64-byte BPF stack', prog: bindHelperCalls(program('frame:call+stack', [store, call], 64), helpers, binding) },
+    { shape: 'helper call, no BPF stack', prog: bindCalls(program('frame:call', [call]), helpers, binding) },
+    { shape: 'helper call, 64-byte BPF stack', prog: bindCalls(program('frame:call+stack', [store, call], 64), helpers, binding) },
     { shape: 'R6-R9 used, no call', prog: program('frame:callee-saved', [6, 7, 8, 9].map((r) => insn(op.ALU64 | op.MOV | op.K, r, 0, 0, 1))) },
   ];
 }

@@ -67,6 +67,7 @@ export function conventionsTable(r: CompareReport): Table {
       ['helper-call arguments', ...r.facts.map((f) => f.conventions.helperArgs)],
       ['kernel calls', ...r.facts.map((f) => kernel(f.conventions.kernelCalls))],
       ['bpf2bpf calls', ...r.facts.map((f) => f.conventions.bpf2bpf)],
+      ['kfunc calls', ...r.facts.map((f) => f.conventions.kfunc)],
       ['facts from', ...r.facts.map((f) => f.factsFrom ?? 'the preset')],
     ],
   };

@@ -143,7 +143,7 @@ function transfer(i: Insn, k: number, s: State, stackDepth: number, fail: (k: nu
         read(3);
         regs &= ~TAIL_CLOBBER;
       } else if (o === op.CALL) {
-        if (i.src === op.PSEUDO_CALL) for (let r = 1; r <= 5; r++) read(r);
+        if (i.src === op.PSEUDO_CALL || i.src === op.PSEUDO_KFUNC_CALL) for (let r = 1; r <= 5; r++) read(r);
         regs = (regs & ~CALL_CLOBBER) | bit(0);
       } else if (o === op.EXIT) {
         read(0);

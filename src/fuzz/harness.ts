@@ -9,7 +9,7 @@ import { defaultHelpers } from '../bpf/helpers.ts';
 import { blindConstants } from '../jit/blind.ts';
 import { harnessJit, type HarnessImage } from '../kernel/harness/index.ts';
 import { renderedSources, stageRendered } from '../render/harness-check.ts';
-import { bindHelperCalls, corpusBinding, imagePrograms, LAYOUT } from '../verify/jit-runner.ts';
+import { bindCalls, corpusBinding, imagePrograms, LAYOUT } from '../verify/jit-runner.ts';
 import { testPrograms } from './case.ts';
 import { caseProblem } from './defined.ts';
 import { generateCase } from './gen.ts';
@@ -36,7 +36,7 @@ export async function fuzzHarness(treeDir: string, opts: FuzzOptions): Promise<F
         const progs = testPrograms(c, caseId(opts.seed, i));
         // exactly the inputs loadMachine hands imageFor (jit-runner.ts)
         imagePrograms(progs[0]!).forEach((p, k) => {
-          const bound = bindHelperCalls(p, helpers, binding);
+          const bound = bindCalls(p, helpers, binding);
           inputs.push(opts.harden ? blindConstants(bound, hardenSeedFor(opts.seed, i)) : bound);
           bases.push((binding.imageBase + k * LAYOUT.imageStride) >>> 0);
         });

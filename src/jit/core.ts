@@ -25,6 +25,9 @@ import { callPlan, walk, type Pair, type Scope, type Sink, type Walker } from '.
 import { writtenRegs } from './writes.ts';
 import { jumpTarget } from '../bpf/patch.ts';
 import { liveAtEntry } from './entry-regs.ts';
+import { splitSubprograms, type Subprog } from './subprogs.ts';
+import { o32Slots, orderMoves, widenFor, type RegMove } from './o32.ts';
+import type { KfuncDef } from '../bpf/program.ts';
 
 /** The plan walker a JIT emits with: concrete values, the target's facts, the design's plans. */
 export function concreteWalker(prog: Program, opts: Pick<JitOptions, 'design' | 'config'>, sink: Sink<Num>): Walker<Num, boolean> {
@@ -53,6 +56,12 @@ export interface JitImage {
   tailCallSkip: number;
   stackSize: number;
   passes: number;
+  /**
+   * A program with bpf2bpf calls: its functions, laid out one after another from the
+   * image base (func[0], the main program, first): where each starts (BPF instruction
+   * and word) and where its epilogue starts.
+   */
+  funcs?: { insn: number; word: number; epilogue: number }[];
 }
 
 /** The design cannot compile this instruction (and says why). */
@@ -82,8 +91,13 @@ interface Jump {
   regs: number[];
   target: number;
 }
+/** A bpf2bpf call of function `func`, whose address only the extra pass knows. */
+interface LocalCall {
+  k: 'local_call';
+  func: number;
+}
 /** An encoded instruction, or something whose words depend on the layout. */
-type Item = number | Jump | { k: 'tail_call' };
+type Item = number | Jump | LocalCall | { k: 'tail_call' };
 
 interface Frame {
   stack: number;
@@ -96,7 +110,10 @@ interface Frame {
 class Discovery implements Sink<Num> {
   readonly items: Item[][] = [];
   readonly clobbered = new Set<number>();
+  /** It calls kernel functions or helpers: the frame gets their argument area. */
   calls = false;
+  /** It calls other BPF functions: the frame keeps ra. */
+  localCalls = false;
   fpUsed = false;
   /** The program may read R1 (the context) before writing it: the prologue sets it up. */
   readonly r1Live: boolean;
@@ -127,6 +144,8 @@ class Discovery implements Sink<Num> {
   constructor(
     readonly prog: Program,
     readonly opts: JitOptions,
+    /** Which function of the program this is (index 0: the main program, or the only one). */
+    readonly func: FuncPosition = { index: 0, first: 0 },
   ) {
     const { design, config } = opts;
     this.insns = prog.insns;
@@ -152,6 +171,13 @@ class Discovery implements Sink<Num> {
   }
   home(r: number): Pair {
     return this.homes[r]!;
+  }
+  /**
+   * The exit moves R0's low word to v0, which `bpf_func` returns; a function called by
+   * another BPF function leaves R0 in its home for its caller instead.
+   */
+  get resultMove(): boolean {
+    return this.func.index === 0 && this.home(0).lo !== V0;
   }
   private o32(first: number, second: number): Pair {
     return this.endian === 'be' ? { hi: first, lo: second } : { lo: first, hi: second };
@@ -203,7 +229,7 @@ class Discovery implements Sink<Num> {
   }
 
   decline(why: string): void {
-    throw new JitDecline(this.prog.id, this.index, insnHex(this.current), why);
+    throw new JitDecline(this.prog.id, this.func.first + this.index, insnHex(this.current), why);
   }
 
   clobber(regs: number[]): void {
@@ -232,10 +258,10 @@ class Discovery implements Sink<Num> {
     return (this.liveCache = live);
   }
 
-  private callAddress(addr: number): void {
+  private callAddress(addr: number, slot: [string, number[]] = ['nop', []]): void {
     this.walkPlan('mov_i', { pairs: {}, regs: { reg: T9 }, vals: { imm: addr >>> 0 } });
     this.e('jalr', RA, T9);
-    this.e('nop');
+    this.e(slot[0], ...slot[1]);
   }
 
   private walkPlan(name: string, s: Scope<Num>): void {
@@ -296,9 +322,56 @@ class Discovery implements Sink<Num> {
     callPlan(this.walker, route.plan, route.args, scope);
   }
 
+  /**
+   * A kfunc call: the arguments go where O32 wants them by the prototype's sizes (stack
+   * slots first, while every home is intact, then a0-a3 in an order that reads each home
+   * before it is overwritten); the last of those moves takes the delay slot.
+   */
+  private kfuncCall(insn: Insn): void {
+    const def = kfuncModel(this.prog, insn, this.opts.binding);
+    if (typeof def === 'string') return this.decline(def);
+    this.calls = true;
+    const words: [string, number[]][] = [];
+    const moves: RegMove[] = [];
+    const slots = o32Slots(def.argSizes);
+    def.argSizes.forEach((size, i) => {
+      const home = this.home(i + 1);
+      const how = widenFor(size, def.argSigned?.[i] ?? false);
+      const parts = size > 4 ? (this.endian === 'be' ? [home.hi, home.lo] : [home.lo, home.hi]) : [home.lo];
+      parts.forEach((src, k) => {
+        const slot = slots[i]! + k;
+        if (slot < 4) return moves.push({ dst: A0 + slot, src, how });
+        if (how === 'move') return words.push(['sw', [src, 4 * slot, SP]]);
+        words.push(widen(how, T8, src), ['sw', [T8, 4 * slot, SP]]);
+      });
+    });
+    for (const m of orderMoves(moves, T8)) words.push(widen(m.how, m.dst, m.src));
+    const slot = words.pop();
+    for (const [op, args] of words) this.e(op, ...args);
+    this.callAddress((this.opts.binding.callBase + insn.imm) >>> 0, slot);
+    // the result: v0/v1 as O32 returns 64 bits; a narrower one is zero-extended here
+    // unless the verifier does it (verifier_zext); a void call leaves R0 undefined
+    const r0 = this.home(0);
+    const ret = this.o32(V0, V1);
+    if (def.retSize > 4) {
+      const back = orderMoves([{ dst: r0.lo, src: ret.lo, how: 'move' }, { dst: r0.hi, src: ret.hi, how: 'move' }], T8);
+      for (const m of back) this.e('move', m.dst, m.src);
+    } else if (def.retSize > 0) {
+      if (r0.lo !== V0) this.e('move', r0.lo, V0);
+      if (!this.prog.verifierZext) this.e('move', r0.hi, ZERO);
+    }
+  }
+
   private call(insn: Insn): void {
-    if (insn.src === bpf.PSEUDO_CALL) return this.decline('bpf2bpf calls are not supported yet');
-    if (insn.src === bpf.PSEUDO_KFUNC_CALL) return this.decline('kfunc calls are not supported yet');
+    const { declines } = this.opts.design;
+    if (insn.src === bpf.PSEUDO_CALL) {
+      if (declines.bpf2bpf) return this.decline(declines.bpf2bpf);
+      // R1-R5 are where the callee expects them, and R0 comes back in its home
+      this.localCalls = true;
+      this.out.push({ k: 'local_call', func: insn.off });
+      return;
+    }
+    if (insn.src === bpf.PSEUDO_KFUNC_CALL) return declines.kfunc ? this.decline(declines.kfunc) : this.kfuncCall(insn);
     this.calls = true;
     if (insn.imm === bpf.FUNC_TAIL_CALL) {
       this.out.push({ k: 'tail_call' });
@@ -323,6 +396,31 @@ class Discovery implements Sink<Num> {
   }
 }
 
+/**
+ * The prototype of the kfunc a call goes to (the kernel's bpf_jit_find_kfunc_model): the
+ * verifier has put `func - __bpf_call_base` in imm, so it is the program's kfunc bound at
+ * that address. A string says why there is none.
+ */
+export function kfuncModel(prog: Program, insn: Insn, binding: Binding): KfuncDef | string {
+  const def = prog.kfuncs?.find((k) => {
+    const addr = binding.symbols.get(k.name);
+    return addr !== undefined && ((addr - binding.callBase) | 0) === insn.imm;
+  });
+  if (!def) return `no kfunc of the program is bound at __bpf_call_base + ${insn.imm} (kfunc calls must be bound first)`;
+  if (def.argSizes.length > 5) return `${def.name} takes ${def.argSizes.length} arguments; BPF passes at most 5`;
+  const bad = def.argSizes.findIndex((n) => ![1, 2, 4, 8].includes(n));
+  if (bad >= 0) return `${def.name}: argument ${bad + 1} is ${def.argSizes[bad]} bytes (a struct?); only 1, 2, 4 and 8 fit registers`;
+  if (![0, 1, 2, 4, 8].includes(def.retSize)) return `${def.name} returns ${def.retSize} bytes`;
+  return def;
+}
+
+/** Where a function sits in the program it was split from. */
+interface FuncPosition {
+  index: number;
+  /** Index of its first instruction in the whole program (for messages). */
+  first: number;
+}
+
 /** One layout pass over the discovered items: prologue, body, epilogue. */
 class Layout {
   readonly out: number[] = [];
@@ -340,7 +438,16 @@ class Layout {
     private readonly longJumps: Set<number>,
     /** False for the passes that only find offsets; true for the one that emits. */
     private readonly emitting: boolean,
+    /** Addresses of the program's functions (bpf2bpf calls), once the extra pass knows them. */
+    private readonly funcAddrs: readonly number[] = [],
+    /** Where the image goes (a long jump's j encodes it). */
+    private readonly imageBase = d.opts.binding.imageBase,
   ) {}
+
+  /** Words laid out by this pass. */
+  get words(): number {
+    return this.at;
+  }
 
   private get opts(): JitOptions {
     return this.d.opts;
@@ -367,6 +474,8 @@ class Layout {
           // with no frame the epilogue is two words: an exit is better off with its own copy
           if (it.op === 'ja' && it.target === items.length && this.frame.stack === 0) this.epilogue(RA, this.slotTakesLast(i));
           else this.branchTo(it, i);
+        } else if (it.k === 'local_call') {
+          this.localCall(it.func);
         } else {
           this.tailCall(i);
         }
@@ -386,7 +495,7 @@ class Layout {
    */
   private slotTakesLast(exit: number): boolean {
     const { insns, targeted, secondHalves } = this.d;
-    if (this.frame.stack !== 0 || this.d.home(0).lo !== V0) return false;
+    if (this.frame.stack !== 0 || this.d.resultMove) return false;
     if (exit === insns.length - 1 && targeted.has(insns.length)) return false;
     for (let j = exit - 1; j >= 0; j--) {
       if (targeted.has(j + 1)) return false;
@@ -417,8 +526,20 @@ class Layout {
       this.e(INVERT[j.op]!, ...j.regs, 12);
       this.e('nop');
     }
-    const targetAddr = (this.opts.binding.imageBase + 4 * target) >>> 0;
+    const targetAddr = (this.imageBase + 4 * target) >>> 0;
     this.e('j', targetAddr & 0x0fffffff);
+    this.e('nop');
+  }
+
+  /**
+   * A bpf2bpf call: the callee's address in full (lui + ori, so the words do not change
+   * size when the extra pass fills it in), called like a kernel function.
+   */
+  private localCall(func: number): void {
+    const addr = this.funcAddrs[func] ?? 0;
+    this.e('lui', T9, addr >>> 16);
+    this.e('ori', T9, T9, addr & 0xffff);
+    this.e('jalr', RA, T9);
     this.e('nop');
   }
 
@@ -449,8 +570,10 @@ class Layout {
   }
 
   private prologue(): void {
-    const f = this.frame;
     const r1 = this.d.home(1);
+    // a function called by another BPF function finds R1-R5 in their homes and has no
+    // tail calls (the verifier does not mix them with bpf2bpf calls here)
+    if (this.d.func.index > 0) return this.frameSetup();
     // the tail-call counter travels in t9; a tail call brings its own
     this.e('ori', T9, ZERO, bpf.MAX_TAIL_CALL_CNT);
     // === tail calls enter here, with the counter in t9 and the context in a0 ===
@@ -460,6 +583,11 @@ class Layout {
       if (r1.lo !== A0) this.e('move', r1.lo, A0);
       this.e('move', r1.hi, ZERO);
     }
+    this.frameSetup();
+  }
+
+  private frameSetup(): void {
+    const f = this.frame;
     if (f.stack) this.e('addiu', SP, SP, -f.stack);
     f.saved.forEach((r, k) => this.e('sw', r, f.savedAt + 4 * k, SP));
     if (this.d.fpUsed) this.e('addiu', this.d.home(bpf.REG_FP).lo, SP, f.fpOffset);
@@ -470,7 +598,7 @@ class Layout {
     f.saved.forEach((r, k) => this.e('lw', r, f.savedAt + 4 * k, SP));
     // the result is R0's low word in v0; a tail call leaves no result
     const r0 = this.d.home(0);
-    const moveResult = dest === RA && r0.lo !== V0;
+    const moveResult = dest === RA && this.d.resultMove;
     if (f.stack === 0 && fill) {
       // nothing to pop or move and nothing jumps here: the last word goes in the slot
       const last = this.out.pop();
@@ -497,6 +625,22 @@ class Layout {
     if (moveResult) this.e('move', V0, r0.lo);
     this.e('jr', dest);
     this.e('addiu', SP, SP, f.stack);
+  }
+}
+
+/** One argument word, widened to its C type on the way (O32 passes 32-bit registers). */
+function widen(how: RegMove['how'], dst: number, src: number): [string, number[]] {
+  switch (how) {
+    case 'move':
+      return ['move', [dst, src]];
+    case 'seb':
+      return ['seb', [dst, src]];
+    case 'seh':
+      return ['seh', [dst, src]];
+    case 'zeb':
+      return ['andi', [dst, src, 0xff]];
+    case 'zeh':
+      return ['andi', [dst, src, 0xffff]];
   }
 }
 
@@ -543,7 +687,7 @@ function layFrame(d: Discovery, prog: Program): Frame {
   const { design } = d.opts;
   const fpReg = d.home(bpf.REG_FP).lo;
   const saved = design.calleeSaved.filter((r) => d.clobbered.has(r) || (r === fpReg && d.fpUsed));
-  if (d.calls && !saved.includes(RA)) saved.push(RA);
+  if ((d.calls || d.localCalls) && !saved.includes(RA)) saved.push(RA);
   const savedBytes = align8(4 * saved.length);
   const locals = align8(prog.stackDepth);
   const reserve = d.calls ? CALL_RESERVE : 0;
@@ -557,32 +701,98 @@ function align8(n: number): number {
 
 export const MAX_PASSES = 16;
 
-/** Compile `prog` with a design for a configuration: the model's `bpf_int_jit_compile`. */
-export function jit(prog: Program, opts: JitOptions): JitImage {
-  // a design that brings its own passes (Design.compile) is compiled by them
-  if (opts.design.compile) return opts.design.compile(prog, opts);
-  const d = new Discovery(prog, opts);
+/** A function whose offsets have converged: everything but the words. */
+interface Converged {
+  d: Discovery;
+  frame: Frame;
+  offsets: number[];
+  longJumps: Set<number>;
+  passes: number;
+  words: number;
+}
+
+/** The first passes over one function: discovery, the frame, layout until offsets hold. */
+function converge(prog: Program, opts: JitOptions, func?: FuncPosition): Converged {
+  const d = new Discovery(prog, opts, func);
   d.run();
   const frame = layFrame(d, prog);
   const longJumps = new Set<number>();
   let previous: number[] = [];
+  let words = 0;
   let n = 0;
   for (; n < MAX_PASSES; n++) {
     const pass = new Layout(d, frame, previous, longJumps, false);
     pass.run();
     const stable = !pass.grew && pass.bpfStart.length === previous.length && pass.bpfStart.every((w, i) => w === previous[i]);
     previous = pass.bpfStart;
+    words = pass.words;
     if (stable) break;
   }
   if (n === MAX_PASSES) throw new Error(`${prog.id}: offsets did not converge in ${MAX_PASSES} passes`);
-  // the offsets are stable: one more pass emits exactly what the last one measured
-  const pass = new Layout(d, frame, previous, longJumps, true);
+  return { d, frame, offsets: previous, longJumps, passes: n + 1, words };
+}
+
+/** The pass that writes the words, with the offsets of the last stable one. */
+function emitWords(c: Converged, funcAddrs: readonly number[] = [], imageBase?: number): Layout {
+  const pass = new Layout(c.d, c.frame, c.offsets, c.longJumps, true, funcAddrs, imageBase);
   pass.run();
+  return pass;
+}
+
+/** Compile `prog` with a design for a configuration: the model's `bpf_int_jit_compile`. */
+export function jit(prog: Program, opts: JitOptions): JitImage {
+  // a design that brings its own passes (Design.compile) is compiled by them
+  if (opts.design.compile) return opts.design.compile(prog, opts);
+  const subprogs = splitSubprograms(prog);
+  if (subprogs.length > 1) return jitFunctions(prog, subprogs, opts);
+  const c = converge(prog, opts);
+  const pass = emitWords(c);
   return {
     words: Uint32Array.from(pass.out),
     bpfStart: pass.bpfStart,
     tailCallSkip: TAIL_CALL_SKIP,
-    stackSize: frame.stack,
-    passes: n + 1,
+    stackSize: c.frame.stack,
+    passes: c.passes,
+  };
+}
+
+/**
+ * A program with bpf2bpf calls, as jit_subprogs() has it compiled: each function by its
+ * own passes, placed right after the one before (as the harness allocates them), then
+ * the extra pass that writes every function with the others' addresses in its calls.
+ */
+function jitFunctions(prog: Program, subprogs: Subprog[], opts: JitOptions): JitImage {
+  const tail = prog.insns.findIndex(isTailCall);
+  if (tail >= 0) {
+    throw new JitDecline(prog.id, tail, insnHex(prog.insns[tail]!), 'a tail call in a program with bpf2bpf calls: the verifier refuses the mix unless the JIT has bpf_jit_supports_subprog_tailcalls(), which this one has not');
+  }
+  const converged = subprogs.map((f, index) => converge({ ...prog, insns: f.insns }, opts, { index, first: f.first }));
+  const addrs: number[] = [];
+  let at = opts.binding.imageBase;
+  for (const c of converged) {
+    addrs.push(at >>> 0);
+    at += 4 * c.words;
+  }
+  const words: number[] = [];
+  const bpfStart: number[] = [];
+  const funcs: NonNullable<JitImage['funcs']> = [];
+  let passes = 0;
+  converged.forEach((c, k) => {
+    const base = words.length;
+    const pass = emitWords(c, addrs, addrs[k]!);
+    const n = subprogs[k]!.insns.length;
+    for (let i = 0; i < n; i++) bpfStart.push(base + pass.bpfStart[i]!);
+    funcs.push({ insn: subprogs[k]!.first, word: base, epilogue: base + pass.bpfStart[n]! });
+    words.push(...pass.out);
+    passes = Math.max(passes, c.passes);
+  });
+  bpfStart.push(funcs[funcs.length - 1]!.epilogue);
+  return {
+    words: Uint32Array.from(words),
+    bpfStart,
+    tailCallSkip: TAIL_CALL_SKIP,
+    stackSize: converged[0]!.frame.stack,
+    passes,
+    funcs,
   };
 }

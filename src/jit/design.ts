@@ -29,6 +29,8 @@ export interface Conventions {
   kernelCalls: Record<string, string>;
   /** bpf2bpf calls: supported or declined, and how. */
   bpf2bpf: string;
+  /** kfunc calls: supported or declined, and how. */
+  kfunc: string;
 }
 
 export interface Design {

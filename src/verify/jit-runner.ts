@@ -9,7 +9,9 @@ import type { Program, TestProgram } from '../bpf/program.ts';
 import { defaultHelpers, type Helper } from '../bpf/helpers.ts';
 import { MipsFault } from '../mips/machine.ts';
 import { Simulator } from '../mips/sim.ts';
-import { SP } from '../mips/regs.ts';
+import { A0, A1, A2, A3, SP, V1 } from '../mips/regs.ts';
+import { modelledKfuncs, narrowArg, type Kfunc } from '../bpf/kfuncs.ts';
+import { o32Slots } from '../jit/o32.ts';
 import { halves, type Design } from '../jit/design.ts';
 import { jit, JitDecline } from '../jit/core.ts';
 import { blindConstants } from '../jit/blind.ts';
@@ -57,23 +59,34 @@ export function helpersFor(prog: Pick<TestProgram, 'helpers'>): Map<number, Help
 }
 
 /**
- * One binding for every corpus program: the kernel functions and every helper stub,
- * bpf_test_func included (its symbol does not depend on its id), plus `extra` helpers.
+ * One binding for every corpus program: the kernel functions, every helper stub,
+ * bpf_test_func included (its symbol does not depend on its id), the modelled kfuncs,
+ * plus `extra` helpers.
  */
 export function corpusBinding(extra: ReadonlyMap<number, Helper> = new Map()): Binding {
   const names = new Set([...defaultHelpers(-1).values(), ...extra.values()].map(helperSymbol));
+  for (const k of modelledKfuncs()) names.add(k.name);
   return defaultBinding([...names]);
 }
 
 /**
- * What the kernel does before it JITs a test_bpf program: helper calls carry
+ * What the kernel does before it JITs a program: helper calls carry
  * `func - __bpf_call_base` in imm (test_bpf's prepare step; the verifier's fixup for
- * loaded programs). The model and the harness both get the program rewritten this way.
+ * loaded programs), and so do kfunc calls (the verifier's fixup_kfunc_call, on a JIT
+ * without far kfunc calls), which name their function by its index in `prog.kfuncs`
+ * until then. The model and the harness both get the program rewritten this way.
  */
-export function bindHelperCalls<P extends Program>(prog: P, helpers: ReadonlyMap<number, Helper>, b: Binding): P {
-  if (!prog.insns.some((i) => i.code === (bpf.JMP | bpf.CALL) && i.src === 0 && i.imm !== bpf.FUNC_TAIL_CALL)) return prog;
+export function bindCalls<P extends Program>(prog: P, helpers: ReadonlyMap<number, Helper>, b: Binding): P {
+  const isCall = (i: bpf.Insn): boolean => i.code === (bpf.JMP | bpf.CALL);
+  if (!prog.insns.some((i) => isCall(i) && (i.src === bpf.PSEUDO_KFUNC_CALL || (i.src === 0 && i.imm !== bpf.FUNC_TAIL_CALL)))) return prog;
   const insns = prog.insns.map((i) => {
-    if (i.code !== (bpf.JMP | bpf.CALL) || i.src !== 0) return i;
+    if (!isCall(i)) return i;
+    if (i.src === bpf.PSEUDO_KFUNC_CALL) {
+      const k = prog.kfuncs?.[i.imm];
+      if (!k) throw new InputError(`${prog.id}: kfunc call of #${i.imm}, which the program does not declare`);
+      return { ...i, imm: (symbolAddress(b, k.name) - b.callBase) | 0 };
+    }
+    if (i.src !== 0) return i;
     const h = helpers.get(i.imm);
     if (!h) return i;
     return { ...i, imm: (symbolAddress(b, helperSymbol(h)) - b.callBase) | 0 };
@@ -117,7 +130,7 @@ export function loadMachine(prog: TestProgram, rc: JitRunContext, helpers: Reado
   const targets = prog.tailCallTargets;
   const images = programs.map((p, k) => {
     const base = (binding.imageBase + k * LAYOUT.imageStride) >>> 0;
-    const bound = bindHelperCalls(p, helpers, binding);
+    const bound = bindCalls(p, helpers, binding);
     const input = rc.hardenSeed === undefined ? bound : blindConstants(bound, rc.hardenSeed);
     let words: Uint32Array;
     if (rc.imageFor) {
@@ -137,6 +150,10 @@ export function loadMachine(prog: TestProgram, rc: JitRunContext, helpers: Reado
   const self = programs.findIndex((p) => p.id === prog.id);
 
   for (const name of KERNEL_FUNCTIONS) sim.registerNative(symbolAddress(binding, name), KERNEL[name]);
+  for (const k of modelledKfuncs()) {
+    const addr = binding.symbols.get(k.name);
+    if (addr !== undefined) sim.registerNative(addr, (s) => kfuncNative(s, k));
+  }
   for (const h of helpers.values()) {
     const addr = binding.symbols.get(helperSymbol(h));
     if (addr === undefined) continue;
@@ -207,6 +224,32 @@ const KERNEL: Record<(typeof KERNEL_FUNCTIONS)[number], (s: Simulator) => void> 
     s.return64(old);
   },
 };
+
+/** Registers a C function may leave anything in (O32): v1 and a0-a3, t0-t9. */
+const CALL_CLOBBERED = [V1, A0, A1, A2, A3, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25];
+
+/**
+ * A kfunc as compiled C would run it: each argument read from its O32 slot and narrowed
+ * to its C type, the result in v0 (v0/v1 for 64 bits), and every caller-saved register
+ * left with junk, so code that relied on one surviving the call fails here.
+ */
+function kfuncNative(s: Simulator, k: Kfunc): void {
+  const slots = o32Slots(k.argSizes);
+  const args = k.argSizes.map((size, i) => {
+    if (size > 4) return s.arg64(slots[i]!);
+    const word = BigInt(s.argWord(slots[i]!));
+    const arg = narrowArg(k, i, word);
+    // O32 hands a char or short over extended to 32 bits; the C callee relies on it
+    if (BigInt.asUintN(32, arg) !== word) {
+      throw new MipsFault(s.pc, 'kcall', `${k.name}: argument ${i + 1} (${size} bytes) is 0x${word.toString(16)}, not extended to 32 bits as O32 requires`);
+    }
+    return arg;
+  });
+  const ret = k.call(args);
+  for (const r of CALL_CLOBBERED) s.setReg(r, 0xdead0000 + r);
+  if (k.retSize > 4) s.return64(ret);
+  else s.return32(Number(BigInt.asUintN(32, ret)));
+}
 
 /** A 64-bit division in a kernel function: a zero divisor is outside its contract (the
  * kernel's C has no check; the verifier rewrites x/0 before a JIT sees it). */

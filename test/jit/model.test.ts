@@ -7,7 +7,7 @@ import * as op from '../../src/bpf/opcodes.ts';
 import type { Program } from '../../src/bpf/program.ts';
 import { interpret } from '../../src/bpf/interpreter.ts';
 import { config } from '../../src/config.ts';
-import { jit, JitDecline } from '../../src/jit/core.ts';
+import { jit } from '../../src/jit/core.ts';
 import { defaultBinding } from '../../src/jit/binding.ts';
 import { halves } from '../../src/jit/design.ts';
 import { jitgen } from '../../src/jit/designs/jitgen.ts';
@@ -75,12 +75,6 @@ describe('conventions', () => {
     for (const r of [7, 8, 9]) insns.push(I(op.ALU64 | op.ADD | op.X, 6, r, 0, 0));
     insns.push(I(op.ALU64 | op.MOV | op.X, 0, 6, 0, 0), exit);
     for (const id of ['be-r2', 'le-r2', 'be-r6', 'le-r6']) expect(both(prog(insns), id)).toEqual({ interp: 30, jit: 30 });
-  });
-
-  test('bpf2bpf calls are declined with the instruction named', () => {
-    const p = prog([I(op.JMP | op.CALL, 0, op.PSEUDO_CALL, 0, 1), exit, mov64(0, 1), exit]);
-    expect(() => jit(p, { design: jitgen, config: config('be-r2'), binding: defaultBinding() })).toThrow(JitDecline);
-    expect(() => jit(p, { design: jitgen, config: config('be-r2'), binding: defaultBinding() })).toThrow(/test: insn 0 \(85 10 0000 00000001\): declined by the design: bpf2bpf/);
   });
 });
 

@@ -22,6 +22,8 @@ interface BtfType {
   array?: { type: number; nelems: number };
   /** STRUCT/UNION members, FUNC_PROTO params, DATASEC entries (`offset`/`size` where they exist). */
   members: { name: string; type: number; offset: number; size: number }[];
+  /** INT: BTF_INT_SIGNED. */
+  signed?: boolean;
 }
 
 export interface BtfMapInfo {
@@ -66,6 +68,8 @@ export class Btf {
       at += 12;
       const extra = extraBytes(t.kind, t.vlen);
       if (extra < 0 || at + extra > end) return null;
+      // BTF_INT_SIGNED is bit 0 of the encoding, in the top byte of the int's word
+      if (t.kind === KIND.INT) t.signed = ((u32(at) >>> 24) & 1) === 1;
       if (t.kind === KIND.ARRAY) t.array = { type: u32(at), nelems: u32(at + 8) };
       if (t.kind === KIND.STRUCT || t.kind === KIND.UNION || t.kind === KIND.DATASEC) {
         for (let k = 0; k < t.vlen; k++) {
@@ -168,15 +172,28 @@ export class Btf {
     return out;
   }
 
-  /** Argument and return sizes of the function named `name`, or null. */
-  funcProto(name: string): { argSizes: number[]; retSize: number } | null {
+  /**
+   * The prototype of the extern function `name` as a 32-bit kernel's BTF gives it to the
+   * JIT (`btf_func_model`): argument and return sizes with pointers and `long` 4 bytes
+   * wide (the object's BTF is the 64-bit BPF target's), and which arguments are signed.
+   */
+  funcProto(name: string): { argSizes: number[]; argSigned: boolean[]; retSize: number } | null {
     const fn = this.types.find((t) => t?.kind === KIND.FUNC && t.name === name);
     const proto = fn ? this.types[fn.sizeOrType] : undefined;
     if (!proto || proto.kind !== KIND.FUNC_PROTO) return null;
     return {
-      argSizes: proto.members.map((p) => this.sizeOf(p.type)),
-      retSize: this.sizeOf(proto.sizeOrType),
+      argSizes: proto.members.map((p) => this.sizeOnIlp32(p.type)),
+      argSigned: proto.members.map((p) => this.types[this.skipModifiers(p.type)]?.signed === true),
+      retSize: this.sizeOnIlp32(proto.sizeOrType),
     };
+  }
+
+  /** Size of a scalar type on a 32-bit (ILP32) kernel. */
+  private sizeOnIlp32(id: number): number {
+    const t = this.types[this.skipModifiers(id)];
+    if (t?.kind === KIND.PTR) return 4;
+    if (t?.kind === KIND.INT && /\blong\b/.test(t.name) && !/long long/.test(t.name)) return 4;
+    return this.sizeOf(id);
   }
 }
 

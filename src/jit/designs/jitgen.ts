@@ -43,11 +43,14 @@ export const jitgen: Design = {
       'ALU64 DIV/MOD': 'div64_u64, div64_s64, jit_mod64, jit_smod64',
       'ATOMIC DW': 'atomic64_* and jit_xchg64, atomic64_cmpxchg',
     },
-    bpf2bpf: 'declined for now',
+    bpf2bpf:
+      'each function is a bpf_prog of its own (jit_subprogs), called through lui/ori + jalr with the ' +
+      'address the extra pass fills in; R1-R5 are already in the callee\'s homes, R0 comes back in its ' +
+      'home, R6-R9 and R10 are callee-saved; no tail calls in such programs (no subprog tail calls)',
+    kfunc:
+      'arguments placed by O32 from the btf_func_model: 32-bit (chars and shorts widened) in one slot, ' +
+      '64-bit in an aligned pair, slots past a3 at sp+16; the result from v0 (v0/v1 for 64 bits)',
   },
   plans: planMap(commonPlans, alu32Plans, alu64Plans, jmpPlans, memPlans, opsPlans),
-  declines: {
-    bpf2bpf: 'bpf2bpf calls are not supported yet',
-    kfunc: 'kfunc calls are not supported yet',
-  },
+  declines: {},
 };

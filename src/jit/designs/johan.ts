@@ -38,6 +38,7 @@ export const johan: Design = {
       'ATOMIC W': 'none: native ll/sc',
     },
     bpf2bpf: 'declined: mainline\'s MIPS32 JIT has no bpf2bpf calls (bpf_jit_get_func_addr gives no fixed address)',
+    kfunc: 'declined: mainline\'s MIPS32 JIT has no kfunc calls (no bpf_jit_supports_kfunc_call)',
   },
   plans: planMap(commonPlans, aluPlans, jmpPlans, memPlans),
   declines: {

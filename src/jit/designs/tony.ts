@@ -44,6 +44,7 @@ export const tony: Design = {
       'ATOMIC DW ADD': 'atomic64_add',
     },
     bpf2bpf: 'declined: not in RFC v1',
+    kfunc: 'declined: not in RFC v1',
   },
   plans: withOverrides(jitgen.plans, tonyPlans),
   refusedOpcodes: [

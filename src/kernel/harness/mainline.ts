@@ -6,7 +6,7 @@ import type { TestProgram } from '../../bpf/program.ts';
 import type { Config, ConfigId } from '../../config.ts';
 import type { Binding } from '../../jit/binding.ts';
 import { bindTailCalls, encodedInsns, loadAnyCorpus, loadCorpus, type CorpusName } from '../../verify/corpus/index.ts';
-import { bindHelperCalls, corpusBinding, helpersFor, imagePrograms, LAYOUT, runTestJit } from '../../verify/jit-runner.ts';
+import { bindCalls, corpusBinding, helpersFor, imagePrograms, LAYOUT, runTestJit } from '../../verify/jit-runner.ts';
 import { jitgen } from '../../jit/designs/jitgen.ts';
 import { buildHarness } from './build.ts';
 import { harnessJit } from './run.ts';
@@ -105,7 +105,7 @@ function bindForKernel(all: TestProgram[], corpus: CorpusName, binding: Binding)
   const skips = progs.filter((p) => p.skip);
   progs = progs.filter((p) => !p.skip);
   if (corpus === 'tail_calls') progs = bindTailCalls(progs, LAYOUT.progArray);
-  return { programs: progs.map((p) => (callsHelpers(p) ? bindHelperCalls(p, helpersFor(p), binding) : p)), skips };
+  return { programs: progs.map((p) => (callsHelpers(p) ? bindCalls(p, helpersFor(p), binding) : p)), skips };
 }
 
 export async function mainlineReport(treeDir: string, configs: readonly Config[], opts: MainlineOptions = {}): Promise<MainlineReport> {
