@@ -25,6 +25,7 @@ interface FuzzOpts {
   tree?: string;
   json?: boolean;
   bpf2bpf: boolean;
+  kfuncs: boolean;
   steps: string;
   save: boolean;
   saveDir?: string;
@@ -61,6 +62,7 @@ function childArgs(o: FuzzOpts, id: string): string[] {
   if (o.harness) a.push('--harness');
   if (o.tree) a.push('--tree', o.tree);
   if (!o.bpf2bpf) a.push('--no-bpf2bpf');
+  if (!o.kfuncs) a.push('--no-kfuncs');
   if (!o.save) a.push('--no-save');
   if (o.saveDir) a.push('--save-dir', o.saveDir);
   return a;
@@ -80,6 +82,7 @@ export function register(program: Command): void {
     .option('--harness', 'run the images the rendered C emits (host harness) instead of the model\'s')
     .option('--tree <dir>', 'kernel tree for --harness (default kernel-tree/base)')
     .option('--no-bpf2bpf', 'do not generate bpf2bpf calls')
+    .option('--no-kfuncs', 'do not generate kfunc calls')
     .option('--steps <n>', 'body steps of a generated program (about 1-3 insns each)', '24')
     .option('--max-shrink <n>', 'shrink and save at most this many mismatches per configuration', '5')
     .option('--save-dir <dir>', 'where reproducers go (default test/regressions)')
@@ -98,7 +101,7 @@ export function register(program: Command): void {
         '\nGenerated programs never divide by zero (nor INT_MIN by -1 for SDIV/SMOD): the\n' +
         'verifier rewrites those, so the JIT relies on it; see src/fuzz/gen.ts for the rules.\n' +
         'A mismatch is shrunk and saved as JSON under test/regressions/ (replayed by its test).\n' +
-        'Declines (a design that refuses an opcode or bpf2bpf calls) are counted, not failed.\n' +
+        'Declines (a design that refuses an opcode, bpf2bpf or kfunc calls) are counted, not failed.\n' +
         'Exit status: 0 no mismatch, 1 mismatches (or crashes with --inputs), 2 bad input or usage.\n',
     )
     .action(async (o: FuzzOpts) => {
@@ -143,7 +146,7 @@ export function register(program: Command): void {
           config: configs[0]!,
           design,
           harden: o.harden,
-          gen: { steps: Number(o.steps), bpf2bpf: o.bpf2bpf },
+          gen: { steps: Number(o.steps), bpf2bpf: o.bpf2bpf, kfuncs: o.kfuncs },
           saveDir,
           maxShrink,
           progress,

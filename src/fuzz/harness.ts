@@ -1,5 +1,6 @@
 // `jitgen fuzz --harness`: the same cases, but the images come from the rendered C
-// compiled on the host (src/kernel/harness), not from the model. The harness is one
+// compiled on the host (src/kernel/harness), not from the model, and each must also
+// equal the model's word for word (a difference is a mismatch). The harness is one
 // driver process per batch, so the cases are generated first, their images made in one
 // go, and then each runs in the simulator against the interpreter. Shrinking needs an
 // image per candidate, which the batch does not have: mismatches here are reported
@@ -7,6 +8,7 @@
 import type { Program } from '../bpf/program.ts';
 import { defaultHelpers } from '../bpf/helpers.ts';
 import { blindConstants } from '../jit/blind.ts';
+import { jit, type JitOptions } from '../jit/core.ts';
 import { harnessJit, type HarnessImage } from '../kernel/harness/index.ts';
 import { renderedSources, stageRendered } from '../render/harness-check.ts';
 import { bindCalls, corpusBinding, imagePrograms, LAYOUT } from '../verify/jit-runner.ts';
@@ -15,6 +17,21 @@ import { caseProblem } from './defined.ts';
 import { generateCase } from './gen.ts';
 import { caseSeed } from './rng.ts';
 import { caseId, fuzzConfig, hardenSeedFor, mergeFuzzResults, type FuzzOptions, type FuzzResult } from './run.ts';
+
+/** The C's image must be the model's, word for word; a declined or different one throws. */
+function sameAsModel(p: Program, c: Uint32Array, opts: JitOptions): void {
+  let model: Uint32Array;
+  try {
+    model = jit(p, opts).words;
+  } catch (e) {
+    throw new Error(`the rendered C JITed ${p.id}, the model did not: ${(e as Error).message}`);
+  }
+  let at = 0;
+  while (at < model.length && model[at] === c[at]) at++;
+  if (at < model.length || c.length !== model.length) {
+    throw new Error(`the rendered C's image of ${p.id} differs from the model's at word ${at} (C ${c.length} words, model ${model.length})`);
+  }
+}
 
 /** Cases per harness invocation. */
 const BATCH = 2000;
@@ -58,7 +75,9 @@ export async function fuzzHarness(treeDir: string, opts: FuzzOptions): Promise<F
           imageFor: (p, base) => {
             const img = byKey.get(`${p.id}@${base}`);
             if (!img) return { refused: `the harness has no image of ${p.id}` };
-            return img.jited && img.words ? img.words : { refused: `the rendered C refused it: ${img.error ?? 'not JITed'}` };
+            if (!img.jited || !img.words) return { refused: `the rendered C refused it: ${img.error ?? 'not JITed'}` };
+            sameAsModel(p, img.words, { design: rendered.design, config: opts.config, binding: { ...binding, imageBase: base } });
+            return img.words;
           },
         }),
       );

@@ -109,7 +109,7 @@ function runDriver(
       await send(streamHeader(binding.callBase, programs.length));
       for (let i = 0; i < programs.length && !failed && child.exitCode === null; i++) {
         const base = imageBases?.[i] ?? binding.imageBase;
-        for (const part of programRecord(programs[i]!, base)) {
+        for (const part of programRecord(programs[i]!, base, binding)) {
           const wait = send(part);
           if (wait) await wait;
         }

@@ -2,8 +2,9 @@
 import { encodeInsns, INSN_BYTES } from '../../bpf/codec.ts';
 import type { Program, TestProgram } from '../../bpf/program.ts';
 import { encodedInsns } from '../../verify/corpus/model.ts';
+import type { Binding } from '../../jit/binding.ts';
 
-export const STREAM_MAGIC = 0x3148474a; // "JGH1"
+export const STREAM_MAGIC = 0x3248474a; // "JGH2"
 
 const FLAG_VERIFIER_ZEXT = 1 << 0;
 const FLAG_TAIL_CALL_REACHABLE = 1 << 1;
@@ -16,21 +17,41 @@ export function streamHeader(callBase: number, count: number): Buffer {
   return b;
 }
 
+/** Arguments a kfunc model carries in the stream (BPF passes at most five). */
+const KFUNC_ARGS = 5;
+
 /**
  * One program's record: its header, then its instructions in the RFC 9669 little-endian
  * form, which is the host's `struct bpf_insn` (x86 allocates the dst:4/src:4 bitfields
- * from the low bit), whatever the target's byte order: the JIT reads the fields.
+ * from the low bit), whatever the target's byte order: the JIT reads the fields. Then
+ * the `btf_func_model` of each kfunc the program declares and the binding places, under
+ * the imm its calls carry once bound (`func - __bpf_call_base`).
  */
-export function programRecord(prog: Program, imageBase: number): Buffer[] {
+export function programRecord(prog: Program, imageBase: number, binding: Binding): Buffer[] {
   const insns = encodedInsns(prog as TestProgram) ?? encodeInsns(prog.insns, 'le');
-  const head = Buffer.alloc(16);
+  const kfuncs = (prog.kfuncs ?? []).filter((k) => binding.symbols.has(k.name) && k.argSizes.length <= KFUNC_ARGS);
+  const head = Buffer.alloc(20);
   const flags = (prog.verifierZext ? FLAG_VERIFIER_ZEXT : 0) | ((prog as TestProgram).tailCallReachable ? FLAG_TAIL_CALL_REACHABLE : 0);
   head.writeUInt32LE(insns.length / INSN_BYTES, 0);
   head.writeUInt32LE(prog.stackDepth >>> 0, 4);
   head.writeUInt32LE(flags, 8);
   head.writeUInt32LE(imageBase >>> 0, 12);
-  return [head, Buffer.from(insns.buffer, insns.byteOffset, insns.byteLength)];
+  head.writeUInt32LE(kfuncs.length, 16);
+  const models = kfuncs.map((k) => {
+    const m = Buffer.alloc(16);
+    m.writeInt32LE((binding.symbols.get(k.name)! - binding.callBase) | 0, 0);
+    m.writeUInt8(k.retSize, 4);
+    m.writeUInt8(k.argSizes.length, 5);
+    k.argSizes.forEach((size, i) => {
+      m.writeUInt8(size & 0xff, 6 + i);
+      m.writeUInt8(k.argSigned?.[i] ? BTF_FMODEL_SIGNED_ARG : 0, 6 + KFUNC_ARGS + i);
+    });
+    return m;
+  });
+  return [head, Buffer.from(insns.buffer, insns.byteOffset, insns.byteLength), ...models];
 }
+
+const BTF_FMODEL_SIGNED_ARG = 1 << 1;
 
 /** What the driver reports for one program. */
 export interface DriverRecord {

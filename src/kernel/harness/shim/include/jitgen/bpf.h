@@ -43,10 +43,29 @@ void bpf_jit_prog_release_other(struct bpf_prog *fp, struct bpf_prog *fp_other);
 void bpf_prog_fill_jited_linfo(struct bpf_prog *prog, const u32 *insn_to_jit_off);
 int bpf_jit_get_func_addr(const struct bpf_prog *prog, const struct bpf_insn *insn,
 			  bool extra_pass, u64 *func_addr, bool *func_addr_fixed);
+
+const struct btf_func_model *bpf_jit_find_kfunc_model(const struct bpf_prog *prog,
+						       const struct bpf_insn *insn);
+
+/* Freeing a JITed program: the image's pages go back with the program. */
+static inline struct bpf_binary_header *bpf_jit_binary_hdr(const struct bpf_prog *fp)
+{
+	return (struct bpf_binary_header *)((unsigned long)fp->bpf_func & ~4095ul);
+}
+
+static inline bool bpf_prog_kallsyms_verify_off(const struct bpf_prog *fp)
+{
+	(void)fp;
+	return true;
+}
+
+void bpf_prog_unlock_free(struct bpf_prog *fp);
 void bpf_jit_dump(unsigned int flen, unsigned int proglen, u32 pass, void *image);
 
 /* What the JIT defines for the BPF core. */
 struct bpf_prog *bpf_int_jit_compile(struct bpf_prog *prog);
 bool bpf_jit_needs_zext(void);
+bool bpf_jit_supports_kfunc_call(void);
+void bpf_jit_free(struct bpf_prog *fp);
 
 #endif /* JITGEN_SHIM_BPF_H */

@@ -35,6 +35,7 @@ struct bpf_prog_aux {
 	bool verifier_zext;
 	bool tail_call_reachable;
 	bool func_idx_valid;
+	u32 func_idx;
 	u32 func_cnt;
 	u32 real_func_cnt;
 	struct bpf_prog **func;
@@ -53,6 +54,19 @@ struct bpf_prog {
 	    blinded:1,
 	    is_func:1;
 	struct bpf_insn insnsi[];
+};
+
+/* A kfunc's prototype as BTF gives it to a JIT (include/linux/bpf.h). */
+#define MAX_BPF_FUNC_ARGS 12
+#define BTF_FMODEL_STRUCT_ARG (1u << 0)
+#define BTF_FMODEL_SIGNED_ARG (1u << 1)
+
+struct btf_func_model {
+	u8 ret_size;
+	u8 ret_flags;
+	u8 nr_args;
+	u8 arg_size[MAX_BPF_FUNC_ARGS];
+	u8 arg_flags[MAX_BPF_FUNC_ARGS];
 };
 
 /* The kernel's image header: the JIT only passes it back to the allocator. */
