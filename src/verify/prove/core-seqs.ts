@@ -17,6 +17,7 @@ import * as op from '../../bpf/opcodes.ts';
 import type { Insn } from '../../bpf/opcodes.ts';
 import type { Config } from '../../config.ts';
 import { defaultBinding } from '../../jit/binding.ts';
+import { modelledKfuncs } from '../../bpf/kfuncs.ts';
 import { jit } from '../../jit/core.ts';
 import { halves, type Design } from '../../jit/design.ts';
 import { A0, REG_NAMES, RA, SP, T8, T9, V0 } from '../../mips/regs.ts';
@@ -42,7 +43,106 @@ export async function proveCoreSequences(sym: Symbolic, design: Design, config: 
     await provePrologueEpilogue(sym, design, config, timeoutMs),
     ...(await proveTailCall(sym, design, config, timeoutMs)),
     await proveHelperCall(sym, design, config, timeoutMs),
+    ...(await proveKfuncCalls(sym, design, config, timeoutMs)),
+    await proveLocalCall(sym, design, config, timeoutMs),
   ];
+}
+
+/**
+ * Where O32 puts each argument of the modelled kfuncs (src/bpf/kfuncs.ts), worked out by
+ * hand from the ABI: a 32-bit argument takes the next 4-byte slot, a 64-bit one the next
+ * even pair; slots 0-3 are a0-a3, slot k >= 4 is at sp + 4k.
+ */
+const KFUNC_SLOTS: Record<string, number[]> = {
+  bpf_kfunc_call_test1: [0, 1, 2, 4, 6], // (sk, u32, u64, u32, u64): a1 taken, a2:a3, sp+16, sp+24:28
+  bpf_kfunc_call_test2: [0, 1, 2],
+  bpf_kfunc_call_test3: [0],
+  bpf_kfunc_call_test4: [0, 1, 2, 3], // (signed char, short, int, long)
+};
+
+/**
+ * `call kfunc`, run from the call's first word with every home symbolic: when control
+ * reaches the kfunc, each argument is in its O32 slot, a char or short extended to 32
+ * bits as its signedness says, and ra returns into the program.
+ */
+async function proveKfuncCalls(sym: Symbolic, design: Design, config: Config, timeoutMs: number): Promise<Obligation[]> {
+  const out: Obligation[] = [];
+  for (const k of modelledKfuncs()) {
+    const t0 = Date.now();
+    const bv = sym.bv;
+    const binding = defaultBinding([k.name]);
+    const addr = binding.symbols.get(k.name)!;
+    const call: Insn = { code: op.JMP | op.CALL, dst: 0, src: op.PSEUDO_KFUNC_CALL, off: 0, imm: (addr - binding.callBase) | 0 };
+    const kfuncs = [{ name: k.name, argSizes: k.argSizes, argSigned: k.argSigned, retSize: k.retSize }];
+    const img = jit({ id: 'kfunc_call', insns: [call, EXIT], verifierZext: false, stackDepth: 0, kfuncs }, { design, config, binding });
+    const regs = initialRegs(sym, 'core_kf');
+    const home = (r: number) => halves(design, r, config.endian);
+    const run = runSymbolic({
+      bv, hooks: z3Hooks(sym), isa: config.isa, endian: config.endian,
+      code: { base: binding.imageBase, words: [...img.words] }, entry: binding.imageBase + 4 * img.bpfStart[0]!,
+      regs, memory: new SymbolicMemory(sym.ctx, sym.memory('core_kf_mem').bytes, 32),
+    });
+    const claims: Claim[] = [];
+    const slots = KFUNC_SLOTS[k.name]!;
+    for (const p of run.paths) {
+      const on = (what: string, c: SymBool) => claims.push({ what: `${k.name}: ${what}`, holds: bv.bor(bv.bnot(p.condition), c) });
+      if (p.status !== 'exit' || p.exitPc !== addr) {
+        on(`control reaches the kfunc (${p.fault?.message ?? `left at ${p.exitPc?.toString(16) ?? 'a computed address'}`})`, bv.F);
+        continue;
+      }
+      const word = (slot: number) => (slot < 4 ? p.regs[A0 + slot]! : p.memory.load(32, bv.add(32, p.regs[SP]!, bv.lit(32, 4 * slot)), 4, config.endian));
+      k.argSizes.forEach((size, i) => {
+        const h = home(i + 1);
+        const s = slots[i]!;
+        if (size === 8) {
+          const [first, second] = config.endian === 'be' ? [h.hi, h.lo] : [h.lo, h.hi];
+          on(`argument ${i + 1} (64-bit) in slots ${s} and ${s + 1}`, bv.band(bv.eq(32, word(s), regs[first]!), bv.eq(32, word(s + 1), regs[second]!)));
+          return;
+        }
+        const low = bv.extract(8 * size - 1, 0, regs[h.lo]!);
+        const want = size === 4 ? regs[h.lo]! : k.argSigned[i] ? bv.sext(8 * size, 32, low) : bv.zext(8 * size, 32, low);
+        on(`argument ${i + 1} (${size} bytes${size < 4 ? (k.argSigned[i] ? ', sign-extended' : ', zero-extended') : ''}) in slot ${s}`, bv.eq(32, word(s), want));
+      });
+      on('ra returns into the program', bv.band(bv.ule(32, bv.lit(32, binding.imageBase), p.regs[RA]!), bv.ult(32, p.regs[RA]!, bv.lit(32, binding.imageBase + 4 * img.words.length))));
+    }
+    for (const f of run.faults) claims.push({ what: `${k.name}: no ${f.kind} fault: ${f.message}`, holds: bv.bnot(f.condition) });
+    const res = await check(sym, claims, [bv.eq(32, bv.and(32, regs[SP]!, bv.lit(32, 7)), bv.lit(32, 0))], timeoutMs);
+    out.push({ name: `core: kfunc call argument placement (${k.name})`, config: config.id, path: `${run.paths.length} path(s)`, ...res, ms: Date.now() - t0 });
+  }
+  return out;
+}
+
+/**
+ * A bpf2bpf call, the whole program run from its entry with a0 (the context) symbolic:
+ * `r6 = r1; call f; r0 += r6; exit` with `f: r6 = 5; r0 = r6; r0 += r1; exit`. The callee
+ * gets R1 in its home, returns R0 in its home and hands R6 back unchanged, so v0 is
+ * 2 * a0 + 5; sp, ra and the O32 callee-saved registers are as on entry.
+ */
+async function proveLocalCall(sym: Symbolic, design: Design, config: Config, timeoutMs: number): Promise<Obligation> {
+  const t0 = Date.now();
+  const bv = sym.bv;
+  const I = (code: number, dst: number, src: number, imm: number): Insn => ({ code, dst, src, off: 0, imm });
+  const insns: Insn[] = [
+    I(MOV64_X, 6, 1, 0),
+    I(op.JMP | op.CALL, 0, op.PSEUDO_CALL, 2),
+    I(op.ALU64 | op.ADD | op.X, 0, 6, 0),
+    EXIT,
+    I(op.ALU64 | op.MOV | op.K, 6, 0, 5),
+    I(MOV64_X, 0, 6, 0),
+    I(op.ALU64 | op.ADD | op.X, 0, 1, 0),
+    EXIT,
+  ];
+  const binding = defaultBinding();
+  const img = jit({ id: 'local_call', insns, verifierZext: false, stackDepth: 0 }, { design, config, binding });
+  const regs = initialRegs(sym, 'core_lc');
+  const memory = new SymbolicMemory(sym.ctx, sym.memory('core_lc_mem').bytes, 32);
+  const claims: Claim[] = [];
+  const paths = claimRun(sym, config, { base: binding.imageBase, words: [...img.words] }, 0, regs, memory, '', claims, (p, on) => {
+    on('returns to ra', bv.eq(32, p.exitTarget, regs[RA]!));
+    on('v0 is 2 * a0 + 5: R1 passed, R0 returned, R6 kept', bv.eq(32, p.regs[V0]!, bv.add(32, bv.add(32, regs[A0]!, regs[A0]!), bv.lit(32, 5))));
+  });
+  const res = await check(sym, claims, [bv.eq(32, bv.and(32, regs[SP]!, bv.lit(32, 7)), bv.lit(32, 0))], timeoutMs);
+  return { name: 'core: bpf2bpf call (arguments, result, callee-saved R6)', config: config.id, path: `${paths} path(s), ${img.words.length} words`, ...res, ms: Date.now() - t0 };
 }
 
 /**
