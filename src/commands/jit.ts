@@ -7,6 +7,7 @@ import { loadProgram } from '../bpf/loaders/index.ts';
 import { jit } from '../jit/core.ts';
 import { designByName } from '../jit/designs/index.ts';
 import { defaultBinding } from '../jit/binding.ts';
+import { bindCalls } from '../verify/jit-runner.ts';
 import { imageBytes, imageJson, listing } from '../jit/listing.ts';
 import { blindConstants } from '../jit/blind.ts';
 import { verifierRewrites } from '../bpf/rewrites.ts';
@@ -63,9 +64,11 @@ export function register(program: Command): void {
       const design = designByName(opts.design);
       const loaded = loadProgram(path, { section: opts.section, inputEndian: ie });
       // the verifier runs before bpf_int_jit_compile, which blinds
-      const verified = opts.verifierRewrites ? verifierRewrites(loaded) : loaded;
+      // the verifier's fixup puts a kfunc's address (less __bpf_call_base) in its calls
+      const binding = defaultBinding(loaded.kfuncs?.map((k) => k.name) ?? []);
+      const bound = bindCalls(loaded, new Map(), binding);
+      const verified = opts.verifierRewrites ? verifierRewrites(bound) : bound;
       const prog = opts.harden ? blindConstants(verified, seed) : verified;
-      const binding = defaultBinding();
       if (opts.base !== undefined) {
         const base = /^(0x)?[0-9a-f]{1,8}$/i.test(opts.base) ? parseInt(opts.base.replace(/^0x/i, ''), 16) : NaN;
         if (Number.isNaN(base) || base % 4 !== 0) throw new UsageError(`--base takes a word-aligned hex address, not '${opts.base}'`);

@@ -17,8 +17,9 @@ import { ConcreteMemory } from '../../src/bv/memory.ts';
 import { designByName } from '../../src/jit/designs/index.ts';
 import { corpusBinding, runTestJit } from '../../src/verify/jit-runner.ts';
 import {
-  libxdpObjectDir, loadXdp, MAPS_OFFSET, PACKET_OFFSET, stackDepthOf, XDP_INPUTS, xdpContext,
+  libxdpObjectDir, loadXdp, MAPS_OFFSET, PACKET_OFFSET, XDP_INPUTS, xdpContext,
 } from '../../src/verify/corpus/realistic/xdp.ts';
+import { stackDepthOf } from '../../src/bpf/stack-depth.ts';
 import { loadKernelSamples } from '../../src/verify/corpus/realistic/kernel-samples.ts';
 import { defaultTreeDir } from '../../src/verify/corpus/index.ts';
 

@@ -4,6 +4,7 @@
 // function pointers re-aimed, map references turned into LD_IMM64 pseudo forms whose imm
 // is the map's index in `Program.maps` (not a kernel fd), kfunc calls into
 // BPF_PSEUDO_KFUNC_CALL whose imm is the index in `Program.kfuncs` (not a BTF id).
+import { stackDepthOf } from '../stack-depth.ts';
 import { basename } from 'node:path';
 import { InputError } from '../../errors.ts';
 import { decodeInsns, insnError } from '../codec.ts';
@@ -46,7 +47,8 @@ export function loadElf(bytes: Uint8Array, path: string, section?: string): ElfP
       id: `${basename(path)}:${label}`,
       insns: linked.insns,
       verifierZext: false,
-      stackDepth: 0,
+      // what the verifier would record: the deepest stack access of any function
+      stackDepth: stackDepthOf(linked.insns),
       maps: obj.maps,
       kfuncs: linked.kfuncs,
     },

@@ -11,6 +11,7 @@
 // Each sub-test gets a fresh copy, so maps start as the corpus set them up. The program
 // reads `struct xdp_md` itself: the verifier's rewrite of context accesses into
 // `struct xdp_buff` loads is not applied (as for every corpus, DESIGN.md "JIT's input").
+import { stackDepthOf } from '../../../bpf/stack-depth.ts';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Endian } from '../../../config.ts';
@@ -18,7 +19,6 @@ import { ConcreteMemory } from '../../../bv/memory.ts';
 import { BpfFault, CTX_BASE, Interpreter } from '../../../bpf/interpreter.ts';
 import { defaultHelpers, XDP_BUFF_HARD_END, XDP_BUFF_HARD_START } from '../../../bpf/helpers.ts';
 import * as op from '../../../bpf/opcodes.ts';
-import type { Insn } from '../../../bpf/opcodes.ts';
 import type { Expectation, MapDef, Program, TestProgram } from '../../../bpf/program.ts';
 import { listElfPrograms, loadProgramBytes } from '../../../bpf/loaders/index.ts';
 import { parseElf } from '../../../bpf/loaders/elf-file.ts';
@@ -63,53 +63,6 @@ export interface BoundProgram {
   mapImage: Uint8Array;
 }
 
-/**
- * The stack bytes a program uses (what the verifier puts in `aux->stack_depth`): the
- * deepest R10-relative access, directly or through a register set to R10 plus a constant
- * (the way compilers pass stack buffers to helpers). A register derived from R10 in any
- * other way, or spilled to memory, makes it the whole 512 bytes. The scan is linear (no
- * control flow); an underestimate would let the JITed code's stack accesses overwrite its
- * saved registers, which `verify` then reports as a difference, not silently.
- */
-export function stackDepthOf(insns: readonly Insn[]): number {
-  let depth = 0;
-  const fpPlus = new Map<number, number>();
-  const deeper = (k: number): void => {
-    depth = Math.max(depth, -k);
-  };
-  for (const i of insns) {
-    const cls = op.cls(i.code);
-    if (cls === op.LDX || cls === op.STX || cls === op.ST) {
-      const base = cls === op.LDX ? i.src : i.dst;
-      if (base === op.REG_FP) deeper(i.off);
-      else if (fpPlus.has(base)) deeper(fpPlus.get(base)! + i.off);
-      // a stack pointer spilled to memory comes back untracked: assume the whole stack
-      if (cls === op.STX && (i.src === op.REG_FP || fpPlus.has(i.src))) return op.MAX_BPF_STACK;
-      if (cls === op.LDX) fpPlus.delete(i.dst);
-      continue;
-    }
-    if (cls === op.ALU64 && op.op(i.code) === op.MOV && op.src(i.code) === op.X && i.off === 0 && (i.src === op.REG_FP || fpPlus.has(i.src))) {
-      fpPlus.set(i.dst, i.src === op.REG_FP ? 0 : fpPlus.get(i.src)!);
-      continue;
-    }
-    if (cls === op.ALU64 && fpPlus.has(i.dst) && op.src(i.code) === op.K && (op.op(i.code) === op.ADD || op.op(i.code) === op.SUB)) {
-      const k = fpPlus.get(i.dst)! + (op.op(i.code) === op.ADD ? i.imm : -i.imm);
-      fpPlus.set(i.dst, k);
-      deeper(k);
-      continue;
-    }
-    if (cls === op.ALU || cls === op.ALU64) {
-      const overwrite = op.op(i.code) === op.MOV;
-      // any other arithmetic on (or with) a stack pointer: its offset is no longer known
-      if ((!overwrite && fpPlus.has(i.dst)) || (op.src(i.code) === op.X && (fpPlus.has(i.src) || i.src === op.REG_FP))) return op.MAX_BPF_STACK;
-      fpPlus.delete(i.dst);
-      continue;
-    }
-    if (cls === op.LD && op.isLdImm64(i)) fpPlus.delete(i.dst);
-    if ((cls === op.JMP || cls === op.JMP32) && op.op(i.code) === op.CALL) for (let r = 0; r <= 5; r++) fpPlus.delete(r);
-  }
-  return Math.min(op.MAX_BPF_STACK, depth);
-}
 
 /** Initial bytes of the object's data sections, by section name (zeros for .bss). */
 function sectionData(bytes: Uint8Array, path: string): Map<string, Uint8Array> {
