@@ -119,6 +119,8 @@ export interface BootLog {
   failures: TestFailure[];
   /** The /init reached its power-off step. */
   poweredOff: boolean;
+  /** The /init's bpf2bpf program: what it returned (u32), or which bpf() step failed how. */
+  bpf2bpf?: { returned?: number; error?: string };
   /** A kernel panic or oops text, if any (first line). */
   panic?: string;
 }
@@ -184,6 +186,11 @@ export function parseBootLog(text: string): BootLog {
     }
     // our /init says so; the kernel's own line survives when console output interleaves
     if (line.startsWith('jitgen-init: power off') || /\breboot: Power down\b/.test(line)) out.poweredOff = true;
+    const b2b = /^jitgen-init: bpf2bpf: (the program|BPF_PROG_LOAD|BPF_PROG_TEST_RUN) returned (-?\d+)/.exec(line);
+    if (b2b) {
+      out.bpf2bpf = b2b[1] === 'the program' ? { returned: Number(b2b[2]) >>> 0 } : { error: `${b2b[1]} returned ${b2b[2]}` };
+      continue;
+    }
     const test = TEST_LINE.exec(line);
     if (test) {
       finish();

@@ -34,6 +34,11 @@ export interface BootTestResult {
   jited: number;
   total: number;
   tail_calls: SuiteSummary | null;
+  /**
+   * The /init's program with bpf2bpf calls (three functions, loaded through bpf() so that
+   * the verifier splits it and the JIT's extra pass runs): what it returned, or the error.
+   */
+  bpf2bpf: { returned?: number; error?: string } | null;
   failures: TestFailure[];
   /** The serial log. */
   log: string;
@@ -47,9 +52,15 @@ export interface BootTestResult {
   jitDumps?: { count: number; complete: number; file: string; comparison?: DumpComparison };
 }
 
-/** Did the run pass: booted, both summaries present, nothing failed, every test JIT'ed. */
+/**
+ * What the /init's bpf2bpf program returns (src/kernel/init/init.c): 0x00012056, worked
+ * out by hand and by jitgen's interpreter (test/kernel/boot.test.ts checks the latter).
+ */
+export const BPF2BPF_EXPECTED = 0x12056;
+
+/** Did the run pass: booted, both summaries present, nothing failed, the bpf2bpf program right. */
 export function bootTestPassed(r: BootTestResult): boolean {
-  return !r.error && r.failed === 0 && r.tail_calls !== null && r.tail_calls.failed === 0;
+  return !r.error && r.failed === 0 && r.tail_calls !== null && r.tail_calls.failed === 0 && r.bpf2bpf?.returned === BPF2BPF_EXPECTED;
 }
 
 /** The images of a `--jit-dump` run, as written next to its serial log. */
@@ -72,6 +83,7 @@ export async function bootTest(tree: string, config: Config, opts: BootTestOptio
     jited: 0,
     total: 0,
     tail_calls: null,
+    bpf2bpf: null,
     failures: [],
     log: join(bootDir, 'serial.log'),
     seconds: 0,
@@ -98,6 +110,7 @@ export async function bootTest(tree: string, config: Config, opts: BootTestOptio
   result.boot = { seconds: run.seconds, timedOut: run.timedOut, poweredOff: parsed.poweredOff, status: run.status };
   if (parsed.main) Object.assign(result, { passed: parsed.main.passed, failed: parsed.main.failed, jited: parsed.main.jited, total: parsed.main.total });
   result.tail_calls = parsed.tailCalls ?? null;
+  result.bpf2bpf = parsed.bpf2bpf ?? null;
   result.failures = parsed.failures;
   if (!parsed.main || !parsed.tailCalls) {
     const missing = [!parsed.main && 'test_bpf', !parsed.tailCalls && 'test_tail_calls'].filter(Boolean).join(' and ');
@@ -121,5 +134,13 @@ export async function bootTest(tree: string, config: Config, opts: BootTestOptio
 export function summaryText(r: BootTestResult): string {
   const s = (x: SuiteSummary): string => `${x.passed} PASSED, ${x.failed} FAILED, [${x.jited}/${x.total} JIT'ed]`;
   if (r.error && !r.total) return r.error;
-  return `${s(r)}; tail calls ${r.tail_calls ? s(r.tail_calls) : 'missing'}${r.error ? ` (${r.error})` : ''}`;
+  return `${s(r)}; tail calls ${r.tail_calls ? s(r.tail_calls) : 'missing'}; ${bpf2bpfText(r)}${r.error ? ` (${r.error})` : ''}`;
+}
+
+/** `bpf2bpf PASSED`, or what went wrong with the /init's bpf2bpf program. */
+function bpf2bpfText(r: BootTestResult): string {
+  const b = r.bpf2bpf;
+  if (!b) return 'bpf2bpf missing';
+  if (b.error) return `bpf2bpf FAILED (${b.error})`;
+  return b.returned === BPF2BPF_EXPECTED ? 'bpf2bpf PASSED' : `bpf2bpf FAILED (returned 0x${b.returned!.toString(16)}, expected 0x${BPF2BPF_EXPECTED.toString(16)})`;
 }

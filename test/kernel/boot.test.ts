@@ -10,10 +10,11 @@ import { describe, expect, test } from 'vitest';
 import { config } from '../../src/config.ts';
 import { formatElapsed, lastStep, parseWarnings, treeKey, isJitFile } from '../../src/kernel/build.ts';
 import { kernelCommandLine, parseBootLog, parseJitDumps, qemuCommand } from '../../src/kernel/boot.ts';
-import { bootTestPassed, type BootTestResult } from '../../src/kernel/boottest.ts';
+import { BPF2BPF_EXPECTED, bootTestPassed, type BootTestResult } from '../../src/kernel/boottest.ts';
 import { treeOf } from '../../src/commands/boot-test.ts';
 import { UsageError } from '../../src/errors.ts';
-import { buildInit, genInitCpio, initramfsList, packInitramfs } from '../../src/kernel/initramfs.ts';
+import { buildInit, genInitCpio, initramfsList, initSource, packInitramfs } from '../../src/kernel/initramfs.ts';
+import { interpret } from '../../src/bpf/interpreter.ts';
 import { kconfigEdits, mips64Target, parseDotConfig, scriptsConfigArgs, targetById, targetFor, unmetEdits } from '../../src/kernel/kconfig.ts';
 import { repoRoot } from '../../src/paths.ts';
 import { bootBinding, inferImageBase } from '../../src/kernel/dumpcompare.ts';
@@ -170,6 +171,9 @@ const LOG = [
   'test_bpf: #0 Tail call leaf jited:1 71 PASS',
   'test_bpf: #1 Tail call 2 jited:1 ret 3 != 2 FAIL',
   "test_bpf: test_tail_calls: Summary: 9 PASSED, 1 FAILED, [10/10 JIT'ed]",
+  'jitgen-init: bpf2bpf',
+  // mainline 6.12: its MIPS32 JIT has no bpf2bpf calls, and the JIT is always on
+  'jitgen-init: bpf2bpf: BPF_PROG_LOAD returned -524',
   'jitgen-init: power off',
   'reboot: Power down',
 ].join('\r\n');
@@ -181,6 +185,25 @@ describe('serial log', () => {
     expect(r.tailCalls).toEqual({ passed: 9, failed: 1, jited: 10, total: 10 });
     expect(r.poweredOff).toBe(true);
     expect(r.panic).toBeUndefined();
+    expect(r.bpf2bpf).toEqual({ error: 'BPF_PROG_LOAD returned -524' });
+    expect(parseBootLog('jitgen-init: bpf2bpf: the program returned 73814').bpf2bpf).toEqual({ returned: 73814 });
+    // say_number prints a long: a u32 result at or above 2^31 comes out negative
+    expect(parseBootLog('jitgen-init: bpf2bpf: the program returned -2').bpf2bpf).toEqual({ returned: 0xfffffffe });
+  });
+
+  test('the /init\'s bpf2bpf program returns BPF2BPF_EXPECTED in the reference interpreter', () => {
+    // the program as init.c spells it: { code, dst, src, off, imm } per line
+    const src = readFileSync(initSource, 'utf8');
+    const table = src.slice(src.indexOf('bpf2bpf_prog[] = {'), src.indexOf('};', src.indexOf('bpf2bpf_prog[] = {')));
+    const insns = [...table.matchAll(/\{ (0x[0-9a-f]+), (\d+), (\d+), (-?\d+), (0x[0-9a-f]+|-?\d+) \}/g)].map((m) => ({
+      code: Number(m[1]), dst: Number(m[2]), src: Number(m[3]), off: Number(m[4]), imm: Number(m[5]) | 0,
+    }));
+    expect(insns).toHaveLength(25);
+    expect(insns.filter((i) => i.code === 0x85 && i.src === 1)).toHaveLength(2);
+    for (const order of ['be', 'le'] as const) {
+      const r0 = interpret({ id: 'init:bpf2bpf', insns, verifierZext: false, stackDepth: 16 }, { order }).r0;
+      expect(Number(r0 & 0xffffffffn)).toBe(BPF2BPF_EXPECTED);
+    }
   });
 
   test('power off is seen when the kernel\'s own line cut /init\'s (seen in a loaded CI boot)', () => {
@@ -289,9 +312,12 @@ describe('QEMU command and verdict', () => {
     expect(le.args).toContain('console=ttyS0 sysctl.net.core.bpf_jit_enable=2');
   });
 
-  test('a run passes only with both summaries and nothing failed', () => {
-    const base = { error: undefined, failed: 0, tail_calls: { passed: 10, failed: 0, jited: 10, total: 10 } } as unknown as BootTestResult;
+  test('a run passes only with both summaries, nothing failed and the bpf2bpf program right', () => {
+    const base = { error: undefined, failed: 0, tail_calls: { passed: 10, failed: 0, jited: 10, total: 10 }, bpf2bpf: { returned: BPF2BPF_EXPECTED } } as unknown as BootTestResult;
     expect(bootTestPassed(base)).toBe(true);
+    expect(bootTestPassed({ ...base, bpf2bpf: null })).toBe(false);
+    expect(bootTestPassed({ ...base, bpf2bpf: { error: 'BPF_PROG_LOAD returned -524' } })).toBe(false);
+    expect(bootTestPassed({ ...base, bpf2bpf: { returned: BPF2BPF_EXPECTED + 1 } })).toBe(false);
     expect(bootTestPassed({ ...base, failed: 23 })).toBe(false);
     expect(bootTestPassed({ ...base, tail_calls: { passed: 9, failed: 1, jited: 10, total: 10 } })).toBe(false);
     expect(bootTestPassed({ ...base, tail_calls: null })).toBe(false);
