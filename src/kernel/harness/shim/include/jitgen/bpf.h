@@ -47,11 +47,8 @@ int bpf_jit_get_func_addr(const struct bpf_prog *prog, const struct bpf_insn *in
 const struct btf_func_model *bpf_jit_find_kfunc_model(const struct bpf_prog *prog,
 						       const struct bpf_insn *insn);
 
-/* Freeing a JITed program: the image's pages go back with the program. */
-static inline struct bpf_binary_header *bpf_jit_binary_hdr(const struct bpf_prog *fp)
-{
-	return (struct bpf_binary_header *)((unsigned long)fp->bpf_func & ~4095ul);
-}
+/* Freeing a JITed program (bpf_jit_free; the harness never frees one). */
+#define PAGE_MASK (~4095ul)
 
 static inline bool bpf_prog_kallsyms_verify_off(const struct bpf_prog *fp)
 {
