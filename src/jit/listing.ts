@@ -17,18 +17,36 @@ export function listing(prog: Program, img: JitImage, cfg: Config, base: number)
       lines.push(`${indent}${hex8(pc)}:  ${hex8(img.words[w]!)}  ${disasm(img.words[w]!, cfg.isa, pc).replace('\t', ' ')}`);
     }
   };
+  /**
+   * One function: its prologue from word `start`, its instructions first..end-1, and its
+   * epilogue from word `epilogue` up to word `next`.
+   */
+  const func = (start: number, first: number, end: number, epilogue: number, next: number): void => {
+    lines.push('; prologue');
+    words(start, img.bpfStart[first] ?? start, '    ');
+    for (let i = first; i < end; i++) {
+      const from = img.bpfStart[i]!;
+      const to = i + 1 < end ? img.bpfStart[i + 1]! : epilogue;
+      lines.push(`${String(i).padStart(4)}: ${disasmInsn(prog.insns, i, prog)}`);
+      words(from, to, '    ');
+      if (prog.insns[i]?.code === 0x18) i++; // LD_IMM64 takes two slots; printed as one
+    }
+    lines.push('; epilogue');
+    words(epilogue, next, '    ');
+  };
+  const funcs = img.funcs ?? [];
   lines.push(`; ${prog.id}: ${n} BPF insns -> ${img.words.length} MIPS words (${cfg.id}, ${img.passes} passes, frame ${img.stackSize} bytes)`);
-  lines.push('; prologue');
-  words(0, img.bpfStart[0] ?? 0, '    ');
-  for (let i = 0; i < n; i++) {
-    const from = img.bpfStart[i]!;
-    const to = img.bpfStart[i + 1] ?? img.words.length;
-    lines.push(`${String(i).padStart(4)}: ${disasmInsn(prog.insns, i, prog)}`);
-    words(from, to, '    ');
-    if (prog.insns[i]?.code === 0x18) i++; // LD_IMM64 takes two slots; printed as one
+  if (funcs.length === 0) {
+    func(0, 0, n, img.bpfStart[n] ?? img.words.length, img.words.length);
+    return lines;
   }
-  lines.push('; epilogue');
-  words(img.bpfStart[n] ?? img.words.length, img.words.length, '    ');
+  // a program with bpf2bpf calls: one function after another, each with its own
+  // prologue and epilogue (the next function's prologue is not the last instruction's)
+  funcs.forEach((f, k) => {
+    const end = funcs[k + 1]?.insn ?? n;
+    lines.push(`; function ${k} (insns ${f.insn}..${end - 1}) at ${hex8((base + 4 * f.word) >>> 0)}`);
+    func(f.word, f.insn, end, f.epilogue, funcs[k + 1]?.word ?? img.words.length);
+  });
   return lines;
 }
 
@@ -49,5 +67,7 @@ export function imageJson(prog: Program, img: JitImage, cfg: Config, base: numbe
     bpfStart: img.bpfStart,
     stackSize: img.stackSize,
     tailCallSkip: img.tailCallSkip,
+    // a program with bpf2bpf calls: where each function starts and its epilogue
+    ...(img.funcs ? { funcs: img.funcs } : {}),
   };
 }

@@ -18,6 +18,7 @@ import { o32Slots, orderMoves } from '../../src/jit/o32.ts';
 import { decode } from '../../src/mips/codec.ts';
 import { InsnError } from '../../src/errors.ts';
 import { bindCalls, corpusBinding, runProgramJit } from '../../src/verify/jit-runner.ts';
+import { listing } from '../../src/jit/listing.ts';
 import { defaultHelpers } from '../../src/bpf/helpers.ts';
 
 const I = (code: number, dst: number, src: number, off: number, imm: number): Insn => ({ code, dst, src, off, imm });
@@ -159,5 +160,68 @@ describe('kfunc calls (O32 by the prototype)', () => {
     const binding = defaultBinding(['wide']);
     const wide = { ...prog([I(op.JMP | op.CALL, 0, op.PSEUDO_KFUNC_CALL, 0, binding.symbols.get('wide')! - binding.callBase), exit]), kfuncs: [{ name: 'wide', argSizes: [16], retSize: 4 }] };
     expect(() => jit(wide, { design: jitgen, config: config('be-r2'), binding })).toThrow(/wide: argument 1 is 16 bytes/);
+  });
+});
+
+describe('the jit verb\'s listing of a program with bpf2bpf calls', () => {
+  // main (insns 0..3) calls f (insns 4..7); f's LD_IMM64 takes insns 4 and 5
+  const insns = [mov64(1, 10), call(4, 1), I(op.ALU64 | op.ADD | op.K, 0, 0, 0, 1), exit, ...ld64(0, 0x1_0000_0000n), I(op.ALU64 | op.ADD | op.X, 0, 1, 0, 0), exit];
+  const p = prog(insns);
+  const cfg = config('be-r2');
+  const binding = defaultBinding();
+  const img = jit(p, { design: jitgen, config: cfg, binding });
+  const lines = listing(p, img, cfg, binding.imageBase);
+  const hex8 = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
+
+  /** The listing's sections: per function header, the words of its prologue, of each instruction and of its epilogue. */
+  function sections(): { header: string; prologue: number[]; insns: [number, number[]][]; epilogue: number[] }[] {
+    const out: ReturnType<typeof sections> = [];
+    let part: number[] = [];
+    for (const line of lines.slice(1)) {
+      const f = out[out.length - 1];
+      const word = /^ {4}([0-9a-f]{8}):  [0-9a-f]{8}  /.exec(line);
+      const insn = /^ *(\d+): /.exec(line);
+      if (line.startsWith('; function ')) out.push({ header: line, prologue: [], insns: [], epilogue: [] });
+      else if (line === '; prologue') part = f!.prologue;
+      else if (line === '; epilogue') part = f!.epilogue;
+      else if (insn) f!.insns.push([Number(insn[1]), (part = [])]);
+      else if (word) part.push((parseInt(word[1]!, 16) - binding.imageBase) / 4);
+      else throw new Error(`unexpected line: ${line}`);
+    }
+    return out;
+  }
+  const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, k) => from + k);
+
+  test('a header per function, with its instructions under it (LD_IMM64 once)', () => {
+    expect(img.funcs?.map((f) => f.insn)).toEqual([0, 4]);
+    const s = sections();
+    expect(s.map((f) => f.header)).toEqual([
+      `; function 0 (insns 0..3) at ${hex8(binding.imageBase)}`,
+      `; function 1 (insns 4..7) at ${hex8(binding.imageBase + 4 * img.funcs![1]!.word)}`,
+    ]);
+    expect(s.map((f) => f.insns.map(([i]) => i))).toEqual([[0, 1, 2, 3], [4, 6, 7]]);
+  });
+
+  test('each function\'s prologue, instructions and epilogue are its own words, and every word appears once, in order', () => {
+    const [f0, f1] = img.funcs!;
+    const s = sections();
+    // function 0: prologue from word 0, its last instruction up to its own epilogue, which
+    // ends where function 1 (and its prologue) begins
+    expect(s[0]!.prologue).toEqual(range(0, img.bpfStart[0]!));
+    expect(s[0]!.insns[3]![1]).toEqual(range(img.bpfStart[3]!, f0!.epilogue));
+    expect(s[0]!.epilogue).toEqual(range(f0!.epilogue, f1!.word));
+    expect(s[1]!.prologue).toEqual(range(f1!.word, img.bpfStart[4]!));
+    expect(s[1]!.insns[0]![1]).toEqual(range(img.bpfStart[4]!, img.bpfStart[6]!));
+    expect(s[1]!.epilogue).toEqual(range(f1!.epilogue, img.words.length));
+    for (const f of s) expect(f.prologue.length * f.epilogue.length).toBeGreaterThan(0);
+    const all = s.flatMap((f) => [...f.prologue, ...f.insns.flatMap(([, w]) => w), ...f.epilogue]);
+    expect(all).toEqual(range(0, img.words.length));
+  });
+
+  test('a program without calls has no function headers', () => {
+    const one = prog([mov64(0, 1), exit]);
+    const l = listing(one, jit(one, { design: jitgen, config: cfg, binding }), cfg, binding.imageBase);
+    expect(l.filter((s) => s.startsWith('; function'))).toEqual([]);
+    expect(l.filter((s) => s.startsWith('; '))).toHaveLength(3);
   });
 });
