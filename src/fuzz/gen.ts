@@ -93,8 +93,8 @@ class ProgGen {
     private readonly stackDepth: number,
     /** A prog array exists: tail calls may be emitted. */
     private readonly progArray: boolean,
-    /** This is a bpf2bpf callee: no calls of its own. */
-    private readonly callee: boolean,
+    /** 0: the program itself; k > 0: a bpf2bpf callee k calls deep (no helper or tail calls). */
+    private readonly depth: number,
   ) {}
 
   private emit(i: Insn): void {
@@ -165,9 +165,9 @@ class ProgGen {
       jcond: this.blockDepth < 3 ? 8 : 0,
       ja: this.blockDepth < 3 ? 1 : 0,
       loop: this.loopDepth === 0 && this.blockDepth < 2 ? 3 : 0,
-      call: o.helpers && this.loopDepth === 0 && !this.callee ? 3 : 0,
-      tail: this.progArray && this.loopDepth === 0 && !this.callee ? 3 : 0,
-      local: o.bpf2bpf && this.loopDepth === 0 && !this.callee ? 1 : 0,
+      call: o.helpers && this.loopDepth === 0 && this.depth === 0 ? 3 : 0,
+      tail: this.progArray && this.loopDepth === 0 && this.depth === 0 ? 3 : 0,
+      local: o.bpf2bpf && this.loopDepth === 0 && this.depth < MAX_CALL_DEPTH ? 3 : 0,
       kfunc: o.kfuncs && this.loopDepth === 0 ? 2 : 0,
     });
     switch (kind) {
@@ -396,23 +396,29 @@ class ProgGen {
 
 const DEFAULTS: Required<GenOptions> = { steps: 24, tailCalls: true, bpf2bpf: true, kfuncs: true, helpers: true, isaV4: true };
 
+/** bpf2bpf calls nest this deep: the program, a callee, and the callee's own callee. */
+const MAX_CALL_DEPTH = 2;
+
 /** One whole program: prelude, body, fold, exit, then the bpf2bpf callees it calls. */
 function genProgram(rng: Rng, opts: Required<GenOptions>, stackDepth: number, steps: number, progArray: boolean): Insn[] {
-  const g = new ProgGen(rng, opts, stackDepth, progArray, false);
+  const g = new ProgGen(rng, opts, stackDepth, progArray, 0);
   g.prelude([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   g.body(steps);
   g.foldAndExit();
   const insns = g.out;
-  for (const at of g.localCalls) {
+  const pending = g.localCalls.map((at) => ({ at, depth: 1 }));
+  for (let next = pending.shift(); next; next = pending.shift()) {
     // each call gets its own callee: args R1-R5, its own frame, a result in R0
-    const callee = new ProgGen(rng, opts, stackDepth, false, true);
+    const callee = new ProgGen(rng, opts, stackDepth, false, next.depth);
     callee.init = new Set([1, 2, 3, 4, 5]);
     callee.prelude([]);
     callee.body(1 + rng.int(6));
     if (!callee.init.has(0)) callee.setReg(0);
     callee.out.push(ins(op.JMP | op.EXIT, 0, 0, 0, 0));
-    insns[at] = { ...insns[at]!, imm: insns.length - at - 1 };
+    const base = insns.length;
+    insns[next.at] = { ...insns[next.at]!, imm: base - next.at - 1 };
     insns.push(...callee.out);
+    for (const at of callee.localCalls) pending.push({ at: base + at, depth: next.depth + 1 });
   }
   return insns;
 }
