@@ -671,10 +671,13 @@ export function jumpsTo(insn: Insn, i: number): number | undefined {
   return jumpTarget(insn, i);
 }
 
-/** A tail call, as a helper call or as the verifier's rewrite (conservative: any src). */
+/**
+ * A tail call, as a helper call or as the verifier's rewrite. A bpf2bpf or kfunc call
+ * whose imm happens to be 12 is not one.
+ */
 export function isTailCall(insn: Insn): boolean {
   if (insn.code === (bpf.JMP | bpf.TAIL_CALL)) return true;
-  return insn.code === (bpf.JMP | bpf.CALL) && insn.imm === bpf.FUNC_TAIL_CALL;
+  return insn.code === (bpf.JMP | bpf.CALL) && insn.src === 0 && insn.imm === bpf.FUNC_TAIL_CALL;
 }
 
 /** C-int plan values become the field values the encoder checks. */

@@ -96,6 +96,13 @@ describe('bpf2bpf calls', () => {
     for (const id of CONFIGS) expect(both(prog(insns), id)).toEqual({ interp: 43, jit: 43 });
   });
 
+  test('a bpf2bpf call 12 instructions ahead (imm = BPF_FUNC_tail_call) is no tail call', () => {
+    // main: call f (13 = 0 + 12 + 1); r0 += 1 (x11); exit.  f: r0 = 100; exit.  -> 111
+    const insns = [call(13, 0), ...Array.from({ length: 11 }, () => I(op.ALU64 | op.ADD | op.K, 0, 0, 0, 1)), exit, mov64(0, 100), exit];
+    expect(insns[0]!.imm).toBe(op.FUNC_TAIL_CALL);
+    for (const id of CONFIGS) expect(both(prog(insns), id)).toEqual({ interp: 111, jit: 111 });
+  });
+
   test('a tail call beside bpf2bpf calls is declined, naming the tail call', () => {
     const insns = [call(3, 0), I(op.JMP | op.TAIL_CALL, 0, 0, 0, 0), exit, mov64(0, 1), exit];
     expect(() => jit(prog(insns), { design: jitgen, config: config('le-r2'), binding: defaultBinding() })).toThrow(/calls: insn 1 .*declined by the design: a tail call in a program with bpf2bpf calls/);

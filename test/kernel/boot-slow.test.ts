@@ -3,7 +3,7 @@
 // (what CI runs). The unpatched base tree (be-r2) must give what DESIGN.md / the issue
 // measured for mainline 6.12 32r2 BE: 1027 PASSED, 23 FAILED, [1026/1026 JIT'ed]; tail
 // calls 10/10. The series must pass all 1050 tests of test_bpf (the count mainline's
-// summary adds up to) with every test JIT'ed. It is made as `jitgen patch --series` makes
+// summary adds up to) with every test JIT'ed, and run the /init's bpf2bpf program right. It is made as `jitgen patch --series` makes
 // it, on a worktree and branch of this test's own, so that other tests may run `patch
 // --series` (which resets its worktree) while this kernel builds.
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { config } from '../../src/config.ts';
-import { bootTest } from '../../src/kernel/boottest.ts';
+import { BPF2BPF_EXPECTED, bootTest } from '../../src/kernel/boottest.ts';
 import { resolveTree } from '../../src/kernel/tree.ts';
 import { cacheDir } from '../../src/paths.ts';
 import { renderDesign } from '../../src/render/index.ts';
@@ -47,6 +47,8 @@ describe.skipIf(which !== '1' && which !== 'series')('boot test of the series (s
       expect({ passed: r.passed, failed: r.failed }).toEqual({ passed: 1050, failed: 0 });
       expect(r.jited).toBe(r.total);
       expect(r.tail_calls).toEqual({ passed: 10, failed: 0, jited: 10, total: 10 });
+      // the /init's program with bpf2bpf calls, through the verifier and the extra pass
+      expect(r.bpf2bpf).toEqual({ returned: BPF2BPF_EXPECTED });
       expect(r.boot?.poweredOff).toBe(true);
       expect(readFileSync(r.log, 'utf8')).not.toMatch(/WARNING:|Oops|BUG:/);
     },
