@@ -21,6 +21,7 @@ import { wordsToBytes, type CheckMismatch, type CheckResult } from './check-objd
 
 const run = promisify(execFile);
 const HARNESS_SRC = join(dirname(fileURLToPath(import.meta.url)), 'qemu', 'harness.c');
+const SYSCALL_HEADER = join(dirname(HARNESS_SRC), 'o32-syscall.h');
 
 export function qemuCommand(cfg: Config): { cmd: string; cpu: string[] } {
   return {
@@ -35,7 +36,8 @@ function hex(v: number): string {
 
 /** Build (or reuse) the harness for a configuration; returns its path. */
 export async function buildHarness(cfg: Config, cacheDir: string): Promise<string> {
-  const src = await readFile(HARNESS_SRC);
+  // the harness and the header it includes: either one changing makes a new build
+  const src = Buffer.concat([await readFile(HARNESS_SRC), await readFile(SYSCALL_HEADER)]);
   const cc = cfg.endian === 'be' ? 'mips-linux-gnu-gcc' : 'mipsel-linux-gnu-gcc';
   const defs = {
     BLOB_ADDR: LAYOUT.blob, BLOB_AREA_SIZE: LAYOUT.blobAreaSize, DATA_AREA_SIZE: LAYOUT.dataAreaSize,

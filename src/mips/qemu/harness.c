@@ -16,23 +16,7 @@
 
 typedef unsigned int u32;
 
-#if __mips_isa_rev >= 6
-#define SYSCALL_CLOBBERS "$1", "$3", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$24", "$25", "memory"
-#else
-#define SYSCALL_CLOBBERS "$1", "$3", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$24", "$25", "hi", "lo", "memory"
-#endif
-
-static long sys3(long n, long a, long b, long c)
-{
-	register long v0 __asm__("$2") = n;
-	register long a0 __asm__("$4") = a;
-	register long a1 __asm__("$5") = b;
-	register long a2 __asm__("$6") = c;
-	register long a3 __asm__("$7");
-
-	__asm__ volatile("syscall" : "+r"(v0), "=r"(a3) : "r"(a0), "r"(a1), "r"(a2) : SYSCALL_CLOBBERS);
-	return a3 ? -v0 : v0;
-}
+#include "o32-syscall.h"
 
 #define SYS_exit 4001
 #define SYS_read 4003
