@@ -13,6 +13,7 @@ import { config } from '../../src/config.ts';
 import { jit, JitDecline } from '../../src/jit/core.ts';
 import { defaultBinding } from '../../src/jit/binding.ts';
 import { jitgen } from '../../src/jit/designs/jitgen.ts';
+import { blindConstants } from '../../src/jit/blind.ts';
 import { tony } from '../../src/jit/designs/tony.ts';
 import { o32Slots, orderMoves } from '../../src/jit/o32.ts';
 import { decode } from '../../src/mips/codec.ts';
@@ -72,6 +73,22 @@ describe('bpf2bpf calls', () => {
 
   test.each(CONFIGS)('%s: arguments in, a 64-bit result out, R6-R9 and the caller\'s stack kept', (id) => {
     expect(both(p, id)).toEqual({ interp: expected, jit: expected });
+  });
+
+  test('blinding (--harden) keeps each call pointing at its callee, and the result', () => {
+    // a constant between the call and its callee: blinding makes it three instructions
+    const [first, ...rest] = body;
+    const padded = prog([...main, call(calleeAt + 1, at), I(op.ALU64 | op.ADD | op.K, 0, 0, 0, 0), ...rest, ...callee]);
+    expect(first).toEqual(call(calleeAt, at));
+    expect(Number(interpret(padded, { order: 'be' }).r0 & 0xffffffffn)).toBe(expected);
+    const blinded = blindConstants(padded, 7);
+    expect(blinded.insns.length).toBeGreaterThan(p.insns.length);
+    // the interpreter follows calls by their imm: a call re-pointed wrongly changes R0
+    expect(Number(interpret(blinded, { order: 'be' }).r0 & 0xffffffffn)).toBe(expected);
+    for (const id of CONFIGS) {
+      const got = runProgramJit(padded, { design: jitgen, config: config(id), binding: defaultBinding(), hardenSeed: 7 }, null, new Map()).r0;
+      expect(got).toBe(expected);
+    }
   });
 
   test('the functions are laid out one after another, and each call loads its callee\'s address', () => {
