@@ -58,6 +58,7 @@ struct bpf_prog {
 
 /* A kfunc's prototype as BTF gives it to a JIT (include/linux/bpf.h). */
 #define MAX_BPF_FUNC_ARGS 12
+#define MAX_BPF_FUNC_REG_ARGS 5
 #define BTF_FMODEL_STRUCT_ARG (1u << 0)
 #define BTF_FMODEL_SIGNED_ARG (1u << 1)
 
