@@ -429,9 +429,10 @@ export function generateCase(seed: number, options: GenOptions = {}): FuzzCase {
   const rng = new Rng(seed);
   const stackDepth = rng.pick([8, 16, 32, 64, 64, 64]);
   const withArray = opts.tailCalls && rng.chance(0.15);
-  // bpf2bpf calls in a fifth of the cases (a design that declines them declines the whole
-  // case, which must not starve the rest), never beside tail calls: the verifier refuses
-  // the mix unless the JIT supports tail calls in subprograms, and jitgen's does not
+  // bpf2bpf calls allowed in a fifth of the cases, about half of which make one (a design
+  // that declines them declines the whole case, which must not starve the rest), never
+  // beside tail calls: the verifier refuses the mix unless the JIT supports tail calls in
+  // subprograms, and jitgen's does not
   const mainOpts = { ...opts, bpf2bpf: opts.bpf2bpf && !withArray && rng.chance(0.2) };
   const main = genProgram(rng, mainOpts, stackDepth, 1 + rng.int(opts.steps * 2), withArray);
   const programs = [main];
