@@ -244,7 +244,7 @@ async function check(sym: Symbolic, claims: Claim[], assume: SymBool[], timeoutM
 }
 
 /** A program that uses R6-R9 and R10, so the prologue saves every callee-saved home. */
-async function provePrologueEpilogue(sym: Symbolic, design: Design, config: Config, timeoutMs: number): Promise<Obligation> {
+export async function provePrologueEpilogue(sym: Symbolic, design: Design, config: Config, timeoutMs: number): Promise<Obligation> {
   const t0 = Date.now();
   const bv = sym.bv;
   const insns: Insn[] = [
