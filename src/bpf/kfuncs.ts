@@ -65,6 +65,11 @@ export function modelledKfuncs(): readonly Kfunc[] {
   return KFUNCS;
 }
 
+/** A modelled kfunc as a program declares it (`Program.kfuncs`): its prototype alone. */
+export function kfuncDecl({ name, argSizes, argSigned, retSize }: Kfunc): KfuncDef {
+  return { name, argSizes, argSigned, retSize };
+}
+
 /** Argument i of a kfunc as its C type sees BPF register R(i+1): narrowed, then extended. */
 export function narrowArg(def: KfuncDef, i: number, reg: bigint): bigint {
   const bits = 8 * (def.argSizes[i] ?? 8);

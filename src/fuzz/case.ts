@@ -3,7 +3,7 @@
 // TestProgram shape, so the JIT runner binds helpers and the prog array as it does for
 // test_bpf's tail-call tests.
 import * as op from '../bpf/opcodes.ts';
-import { modelledKfuncs } from '../bpf/kfuncs.ts';
+import { kfuncDecl, modelledKfuncs } from '../bpf/kfuncs.ts';
 import type { Insn } from '../bpf/opcodes.ts';
 import type { TestProgram } from '../bpf/program.ts';
 import { FLAG_NO_DATA, TAIL_CALL_MARKER } from '../verify/corpus/model.ts';
@@ -37,7 +37,7 @@ export function testPrograms(c: FuzzCase, id = 'fuzz'): TestProgram[] {
       verifierZext: false,
       stackDepth: c.stackDepth,
       // kfunc calls name the modelled kfuncs by their index in that table
-      kfuncs: modelledKfuncs().map(({ name, argSizes, argSigned, retSize }) => ({ name, argSizes, argSigned, retSize })),
+      kfuncs: modelledKfuncs().map(kfuncDecl),
       flags: FLAG_NO_DATA,
       data: new Uint8Array(),
       expect: [],

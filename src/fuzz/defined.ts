@@ -7,6 +7,7 @@
 import * as op from '../bpf/opcodes.ts';
 import type { Insn } from '../bpf/opcodes.ts';
 import { branchTarget, validate } from '../bpf/validate.ts';
+import { isLocalCall } from '../bpf/patch.ts';
 import { isTailCall, TAIL_CALL_INSN, type FuzzCase } from './case.ts';
 import { InputError } from '../errors.ts';
 
@@ -25,8 +26,6 @@ const bit = (r: number): number => 1 << r;
 function stackBits(off: number, size: number): bigint {
   return ((1n << BigInt(size)) - 1n) << BigInt(op.MAX_BPF_STACK + off);
 }
-
-const isLocalCall = (i: Insn): boolean => i.code === (op.JMP | op.CALL) && i.src === op.PSEUDO_CALL;
 
 /** Subprogram starts: 0 and every bpf2bpf call target. */
 function subprogStarts(insns: readonly Insn[]): number[] {

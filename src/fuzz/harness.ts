@@ -10,7 +10,7 @@ import { defaultHelpers } from '../bpf/helpers.ts';
 import { blindConstants } from '../jit/blind.ts';
 import { jit, type JitOptions } from '../jit/core.ts';
 import { harnessJit, type HarnessImage } from '../kernel/harness/index.ts';
-import { renderedSources, stageRendered } from '../render/harness-check.ts';
+import { firstDifference, renderedSources, stageRendered } from '../render/harness-check.ts';
 import { bindCalls, corpusBinding, imagePrograms, LAYOUT } from '../verify/jit-runner.ts';
 import { testPrograms } from './case.ts';
 import { caseProblem } from './defined.ts';
@@ -26,9 +26,8 @@ function sameAsModel(p: Program, c: Uint32Array, opts: JitOptions): void {
   } catch (e) {
     throw new Error(`the rendered C JITed ${p.id}, the model did not: ${(e as Error).message}`);
   }
-  let at = 0;
-  while (at < model.length && model[at] === c[at]) at++;
-  if (at < model.length || c.length !== model.length) {
+  const at = firstDifference(model, c);
+  if (at !== null) {
     throw new Error(`the rendered C's image of ${p.id} differs from the model's at word ${at} (C ${c.length} words, model ${model.length})`);
   }
 }

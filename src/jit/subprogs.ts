@@ -32,7 +32,7 @@ export function splitSubprograms(prog: Program): Subprog[] {
     }
     starts.add(to);
   });
-  if (starts.size === 1) return [{ first: 0, insns: [...insns] }];
+  if (starts.size === 1) return [{ first: 0, insns }];
   const firsts = [...starts].sort((a, b) => a - b);
   const funcOf = (i: number): number => firsts.filter((f) => f <= i).length - 1;
   return firsts.map((first, k) => {

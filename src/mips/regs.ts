@@ -47,3 +47,8 @@ export function regName(n: number): string {
   if (name === undefined) throw new RangeError(`no MIPS register ${n}`);
   return name;
 }
+
+/** O32: registers a called function may change (at, v0-v1, a0-a3, t0-t9, ra). */
+export const O32_CALLER_SAVED = [AT, V0, V1, A0, A1, A2, A3, T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, RA];
+/** O32: registers a called function must preserve (s0-s7, gp, fp; sp itself too). */
+export const O32_CALLEE_SAVED = [S0, S1, S2, S3, S4, S5, S6, S7, GP, FP];

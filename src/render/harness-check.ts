@@ -111,6 +111,13 @@ function listing(words: Uint32Array, config: Config, base: number, at: number): 
   return out;
 }
 
+/** The first word where two images differ (one running out counts), or null when they are equal. */
+export function firstDifference(a: Uint32Array, b: Uint32Array): number | null {
+  let at = 0;
+  while (at < a.length && at < b.length && a[at] === b[at]) at++;
+  return at === a.length && at === b.length ? null : at;
+}
+
 /** The rendered C staged as a tree the harness builds from; `cleanup` removes it. */
 export function stageRendered(treeDir: string, design?: Design): { dir: string; rendered: Rendered; cleanup: () => void } {
   const rendered = renderDesign(treeDir, design);
@@ -171,9 +178,8 @@ export async function harnessCheck(treeDir: string, configs: readonly Config[], 
             return;
           }
           const c = img.words;
-          let at = 0;
-          while (at < model.length && at < c.length && model[at] === c[at]) at++;
-          if (at === model.length && at === c.length) {
+          const at = firstDifference(model, c);
+          if (at === null) {
             if (img.messages) differ({ id: prog.id, config: config.id, kind: 'c-warned', modelWords: model.length, message: img.messages });
             else count.identical++;
             return;

@@ -9,7 +9,7 @@ import type { Program, TestProgram } from '../bpf/program.ts';
 import { defaultHelpers, type Helper } from '../bpf/helpers.ts';
 import { MipsFault } from '../mips/machine.ts';
 import { Simulator } from '../mips/sim.ts';
-import { A0, A1, A2, A3, SP, V1 } from '../mips/regs.ts';
+import { O32_CALLER_SAVED, RA, SP } from '../mips/regs.ts';
 import { modelledKfuncs, narrowArg, type Kfunc } from '../bpf/kfuncs.ts';
 import { o32Slots } from '../jit/o32.ts';
 import { halves, type Design } from '../jit/design.ts';
@@ -225,8 +225,6 @@ const KERNEL: Record<(typeof KERNEL_FUNCTIONS)[number], (s: Simulator) => void> 
   },
 };
 
-/** Registers a C function may leave anything in (O32): v1 and a0-a3, t0-t9. */
-const CALL_CLOBBERED = [V1, A0, A1, A2, A3, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25];
 
 /**
  * A kfunc as compiled C would run it: each argument read from its O32 slot and narrowed
@@ -246,7 +244,8 @@ function kfuncNative(s: Simulator, k: Kfunc): void {
     return arg;
   });
   const ret = k.call(args);
-  for (const r of CALL_CLOBBERED) s.setReg(r, 0xdead0000 + r);
+  // ra stays: the native routine returns through it
+  for (const r of O32_CALLER_SAVED) if (r !== RA) s.setReg(r, 0xdead0000 + r);
   if (k.retSize > 4) s.return64(ret);
   else s.return32(Number(BigInt.asUintN(32, ret)));
 }

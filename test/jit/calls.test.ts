@@ -8,7 +8,7 @@ import type { Insn } from '../../src/bpf/opcodes.ts';
 import * as op from '../../src/bpf/opcodes.ts';
 import type { Program } from '../../src/bpf/program.ts';
 import { interpret } from '../../src/bpf/interpreter.ts';
-import { modelledKfuncs } from '../../src/bpf/kfuncs.ts';
+import { kfuncDecl, modelledKfuncs } from '../../src/bpf/kfuncs.ts';
 import { config } from '../../src/config.ts';
 import { jit, JitDecline } from '../../src/jit/core.ts';
 import { defaultBinding } from '../../src/jit/binding.ts';
@@ -27,7 +27,7 @@ const mov64 = (dst: number, imm: number) => I(op.ALU64 | op.MOV | op.K, dst, 0, 
 const ld64 = (dst: number, v: bigint): Insn[] => [I(op.LD | op.IMM | op.DW, dst, 0, 0, Number(v & 0xffffffffn) | 0), I(0, 0, 0, 0, Number(v >> 32n) | 0)];
 const call = (to: number, at: number) => I(op.JMP | op.CALL, 0, op.PSEUDO_CALL, 0, to - at - 1);
 const exit = I(op.JMP | op.EXIT, 0, 0, 0, 0);
-const KFUNCS = modelledKfuncs().map(({ name, argSizes, argSigned, retSize }) => ({ name, argSizes, argSigned, retSize }));
+const KFUNCS = modelledKfuncs().map(kfuncDecl);
 const kcall = (name: string) => I(op.JMP | op.CALL, 0, op.PSEUDO_KFUNC_CALL, 0, KFUNCS.findIndex((k) => k.name === name));
 const prog = (insns: Insn[], stackDepth = 16): Program => ({ id: 'calls', insns, verifierZext: false, stackDepth, kfuncs: KFUNCS });
 const CONFIGS = ['be-r2', 'le-r2', 'be-r6', 'le-r6'];

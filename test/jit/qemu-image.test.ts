@@ -20,7 +20,7 @@ import * as op from '../../src/bpf/opcodes.ts';
 import type { Program, TestProgram } from '../../src/bpf/program.ts';
 import { defaultHelpers } from '../../src/bpf/helpers.ts';
 import { interpret } from '../../src/bpf/interpreter.ts';
-import { modelledKfuncs } from '../../src/bpf/kfuncs.ts';
+import { kfuncDecl, modelledKfuncs } from '../../src/bpf/kfuncs.ts';
 import { config, type Config } from '../../src/config.ts';
 import { jit } from '../../src/jit/core.ts';
 import { defaultBinding, type Binding } from '../../src/jit/binding.ts';
@@ -117,7 +117,7 @@ const stxdw = (off: number, src: number) => I(op.STX | op.MEM | op.DW, op.REG_FP
 const ldxdw = (dst: number, off: number) => I(op.LDX | op.MEM | op.DW, dst, op.REG_FP, off, 0);
 const call = (to: number, at: number) => I(op.JMP | op.CALL, 0, op.PSEUDO_CALL, 0, to - at - 1);
 const exit = I(op.JMP | op.EXIT, 0, 0, 0, 0);
-const KFUNCS = modelledKfuncs().map(({ name, argSizes, argSigned, retSize }) => ({ name, argSizes, argSigned, retSize }));
+const KFUNCS = modelledKfuncs().map(kfuncDecl);
 const kcall = (name: string) => I(op.JMP | op.CALL, 0, op.PSEUDO_KFUNC_CALL, 0, KFUNCS.findIndex((k) => k.name === name));
 const prog = (id: string, insns: Insn[], stackDepth = 16): Program => ({ id, insns, verifierZext: false, stackDepth, kfuncs: KFUNCS });
 /** The high word of R0 is what the image returns after `R0 >>= 32` (one function). */

@@ -19,6 +19,8 @@ export function streamHeader(callBase: number, count: number): Buffer {
 
 /** Arguments a kfunc model carries in the stream (BPF passes at most five). */
 const KFUNC_ARGS = 5;
+/** btf_func_model.arg_flags: the argument is a signed integer. */
+const BTF_FMODEL_SIGNED_ARG = 1 << 1;
 
 /**
  * One program's record: its header, then its instructions in the RFC 9669 little-endian
@@ -50,8 +52,6 @@ export function programRecord(prog: Program, imageBase: number, binding: Binding
   });
   return [head, Buffer.from(insns.buffer, insns.byteOffset, insns.byteLength), ...models];
 }
-
-const BTF_FMODEL_SIGNED_ARG = 1 << 1;
 
 /** What the driver reports for one program. */
 export interface DriverRecord {

@@ -16,11 +16,11 @@ import { SymbolicMemory } from '../../bv/symbolic.ts';
 import * as op from '../../bpf/opcodes.ts';
 import type { Insn } from '../../bpf/opcodes.ts';
 import type { Config } from '../../config.ts';
-import { defaultBinding } from '../../jit/binding.ts';
-import { modelledKfuncs } from '../../bpf/kfuncs.ts';
-import { jit } from '../../jit/core.ts';
+import { defaultBinding, type Binding } from '../../jit/binding.ts';
+import { kfuncDecl, modelledKfuncs } from '../../bpf/kfuncs.ts';
+import { jit, type JitImage } from '../../jit/core.ts';
 import { halves, type Design } from '../../jit/design.ts';
-import { A0, REG_NAMES, RA, SP, T8, T9, V0 } from '../../mips/regs.ts';
+import { A0, O32_CALLEE_SAVED, REG_NAMES, RA, SP, T8, T9, V0 } from '../../mips/regs.ts';
 import { runSymbolic, z3Hooks, type SymbolicPath } from '../../mips/symexec.ts';
 import { decode } from '../../mips/codec.ts';
 import type { Obligation } from './obligation.ts';
@@ -30,8 +30,6 @@ const MOV64_X = op.ALU64 | op.MOV | op.X;
 const EXIT: Insn = { code: op.JMP | op.EXIT, dst: 0, src: 0, off: 0, imm: 0 };
 /** Bytes below sp the frame may use, assumed disjoint from the bpf_array and bpf_prog. */
 const FRAME_SPAN = 0x1000;
-/** O32 callee-saved registers (s0-s7, gp, fp): the ABI's list, not the design's. */
-const O32_CALLEE_SAVED = [16, 17, 18, 19, 20, 21, 22, 23, 28, 30];
 
 interface Claim {
   what: string;
@@ -73,23 +71,12 @@ async function proveKfuncCalls(sym: Symbolic, design: Design, config: Config, ti
     const binding = defaultBinding([k.name]);
     const addr = binding.symbols.get(k.name)!;
     const call: Insn = { code: op.JMP | op.CALL, dst: 0, src: op.PSEUDO_KFUNC_CALL, off: 0, imm: (addr - binding.callBase) | 0 };
-    const kfuncs = [{ name: k.name, argSizes: k.argSizes, argSigned: k.argSigned, retSize: k.retSize }];
+    const kfuncs = [kfuncDecl(k)];
     const img = jit({ id: 'kfunc_call', insns: [call, EXIT], verifierZext: false, stackDepth: 0, kfuncs }, { design, config, binding });
-    const regs = initialRegs(sym, 'core_kf');
     const home = (r: number) => halves(design, r, config.endian);
-    const run = runSymbolic({
-      bv, hooks: z3Hooks(sym), isa: config.isa, endian: config.endian,
-      code: { base: binding.imageBase, words: [...img.words] }, entry: binding.imageBase + 4 * img.bpfStart[0]!,
-      regs, memory: new SymbolicMemory(sym.ctx, sym.memory('core_kf_mem').bytes, 32),
-    });
-    const claims: Claim[] = [];
     const slots = KFUNC_SLOTS[k.name]!;
-    for (const p of run.paths) {
-      const on = (what: string, c: SymBool) => claims.push({ what: `${k.name}: ${what}`, holds: bv.bor(bv.bnot(p.condition), c) });
-      if (p.status !== 'exit' || p.exitPc !== addr) {
-        on(`control reaches the kfunc (${p.fault?.message ?? `left at ${p.exitPc?.toString(16) ?? 'a computed address'}`})`, bv.F);
-        continue;
-      }
+    // from the call's first word, so the homes hold the arguments as the call finds them
+    const res = await proveCallOut(sym, config, img, binding, img.bpfStart[0]!, 'core_kf', addr, k.name, timeoutMs, (p, regs, on) => {
       const word = (slot: number) => (slot < 4 ? p.regs[A0 + slot]! : p.memory.load(32, bv.add(32, p.regs[SP]!, bv.lit(32, 4 * slot)), 4, config.endian));
       k.argSizes.forEach((size, i) => {
         const h = home(i + 1);
@@ -103,11 +90,8 @@ async function proveKfuncCalls(sym: Symbolic, design: Design, config: Config, ti
         const want = size === 4 ? regs[h.lo]! : k.argSigned[i] ? bv.sext(8 * size, 32, low) : bv.zext(8 * size, 32, low);
         on(`argument ${i + 1} (${size} bytes${size < 4 ? (k.argSigned[i] ? ', sign-extended' : ', zero-extended') : ''}) in slot ${s}`, bv.eq(32, word(s), want));
       });
-      on('ra returns into the program', bv.band(bv.ule(32, bv.lit(32, binding.imageBase), p.regs[RA]!), bv.ult(32, p.regs[RA]!, bv.lit(32, binding.imageBase + 4 * img.words.length))));
-    }
-    for (const f of run.faults) claims.push({ what: `${k.name}: no ${f.kind} fault: ${f.message}`, holds: bv.bnot(f.condition) });
-    const res = await check(sym, claims, [bv.eq(32, bv.and(32, regs[SP]!, bv.lit(32, 7)), bv.lit(32, 0))], timeoutMs);
-    out.push({ name: `core: kfunc call argument placement (${k.name})`, config: config.id, path: `${run.paths.length} path(s)`, ...res, ms: Date.now() - t0 });
+    });
+    out.push({ name: `core: kfunc call argument placement (${k.name})`, config: config.id, ...res, ms: Date.now() - t0 });
   }
   return out;
 }
@@ -157,21 +141,9 @@ async function proveHelperCall(sym: Symbolic, design: Design, config: Config, ti
   const helperOffset = 0x1230;
   const insns: Insn[] = [{ code: op.JMP | op.CALL, dst: 0, src: 0, off: 0, imm: helperOffset }, EXIT];
   const img = jit({ id: 'helper_call', insns, verifierZext: false, stackDepth: 0 }, { design, config, binding });
-  const regs = initialRegs(sym, 'core_hc');
-  const run = runSymbolic({
-    bv, hooks: z3Hooks(sym), isa: config.isa, endian: config.endian,
-    code: { base: binding.imageBase, words: [...img.words] },
-    regs, memory: new SymbolicMemory(sym.ctx, sym.memory('core_hc_mem').bytes, 32),
-  });
-  const helper = (binding.callBase + helperOffset) >>> 0;
-  const claims: Claim[] = [];
   const o32 = (first: number, second: number) => (config.endian === 'be' ? { hi: first, lo: second } : { lo: first, hi: second });
-  for (const p of run.paths) {
-    const on = (what: string, c: SymBool) => claims.push({ what, holds: bv.bor(bv.bnot(p.condition), c) });
-    if (p.status !== 'exit' || p.exitPc !== helper) {
-      on(`control reaches the helper (${p.fault?.message ?? `left at ${p.exitPc?.toString(16) ?? 'a computed address'}`})`, bv.F);
-      continue;
-    }
+  const helper = (binding.callBase + helperOffset) >>> 0;
+  const res = await proveCallOut(sym, config, img, binding, 0, 'core_hc', helper, 'the helper', timeoutMs, (p, _regs, on) => {
     const value = (r: number) => {
       const h = halves(design, r, config.endian);
       return bv.concat(32, p.regs[h.hi]!, 32, p.regs[h.lo]!);
@@ -183,11 +155,49 @@ async function proveHelperCall(sym: Symbolic, design: Design, config: Config, ti
       const at = bv.add(32, p.regs[SP]!, bv.lit(32, 16 + 8 * (r - 3)));
       on(`R${r} is in its O32 argument slot`, bv.eq(64, p.memory.load(32, at, 8, config.endian), value(r)));
     }
-    on('ra returns into the program', bv.band(bv.ule(32, bv.lit(32, binding.imageBase), p.regs[RA]!), bv.ult(32, p.regs[RA]!, bv.lit(32, binding.imageBase + 4 * img.words.length))));
+  });
+  return { name: 'core: helper call argument placement', config: config.id, ...res, ms: Date.now() - t0 };
+}
+
+/**
+ * Run `img` symbolically from word `entry` with fresh registers and claim that every path
+ * reaches `callee`, with ra returning into the image and no fault; `onArrive` adds the
+ * call's own claims for each path that arrives (it gets the registers the run began
+ * with). Proved with sp 8-byte aligned, as the O32 ABI keeps it.
+ */
+async function proveCallOut(
+  sym: Symbolic,
+  config: Config,
+  img: JitImage,
+  binding: Binding,
+  entry: number,
+  prefix: string,
+  callee: number,
+  calleeName: string,
+  timeoutMs: number,
+  onArrive: (p: Path, regs: SymBV[], on: On) => void,
+): Promise<Pick<Obligation, 'status' | 'reason' | 'path'>> {
+  const bv = sym.bv;
+  const regs = initialRegs(sym, prefix);
+  const run = runSymbolic({
+    bv, hooks: z3Hooks(sym), isa: config.isa, endian: config.endian,
+    code: { base: binding.imageBase, words: [...img.words] }, entry: binding.imageBase + 4 * entry,
+    regs, memory: new SymbolicMemory(sym.ctx, sym.memory(`${prefix}_mem`).bytes, 32),
+  });
+  const claims: Claim[] = [];
+  const end = binding.imageBase + 4 * img.words.length;
+  for (const p of run.paths) {
+    const on: On = (what, c) => claims.push({ what, holds: bv.bor(bv.bnot(p.condition), c) });
+    if (p.status !== 'exit' || p.exitPc !== callee) {
+      on(`control reaches ${calleeName} (${p.fault?.message ?? `left at ${p.exitPc?.toString(16) ?? 'a computed address'}`})`, bv.F);
+      continue;
+    }
+    onArrive(p, regs, on);
+    on('ra returns into the program', bv.band(bv.ule(32, bv.lit(32, binding.imageBase), p.regs[RA]!), bv.ult(32, p.regs[RA]!, bv.lit(32, end))));
   }
   for (const f of run.faults) claims.push({ what: `no ${f.kind} fault: ${f.message}`, holds: bv.bnot(f.condition) });
-  const res = await check(sym, claims, [bv.eq(32, bv.and(32, regs[SP]!, bv.lit(32, 7)), bv.lit(32, 0))], timeoutMs);
-  return { name: 'core: helper call argument placement', config: config.id, path: `${run.paths.length} path(s)`, ...res, ms: Date.now() - t0 };
+  const res = await check(sym, claims, [bv.eq(32, bv.and(32, regs[SP]!, bv.lit(32, 7)), bv.lit(32, 0))], timeoutMs, `${prefix}_`);
+  return { ...res, path: `${run.paths.length} path(s)` };
 }
 
 function initialRegs(sym: Symbolic, prefix: string): SymBV[] {
@@ -231,14 +241,15 @@ function claimRun(
   return run.paths.length;
 }
 
-async function check(sym: Symbolic, claims: Claim[], assume: SymBool[], timeoutMs: number): Promise<Pick<Obligation, 'status' | 'reason'>> {
+/** Prove the claims together; when they fail, name the first failing one with a counterexample over variables named `vars...`. */
+async function check(sym: Symbolic, claims: Claim[], assume: SymBool[], timeoutMs: number, vars = 'core_'): Promise<Pick<Obligation, 'status' | 'reason'>> {
   const bv = sym.bv;
   if (claims.length === 0) return { status: 'failed', reason: 'no path to check' };
   const r = await solve(sym, claims.map((c) => c.holds).reduce((a, b) => bv.band(a, b)), assume, timeoutMs);
   if (r.status !== 'failed') return { status: r.status, reason: r.reason };
   for (const c of claims) {
     const one = await solve(sym, c.holds, assume, timeoutMs);
-    if (one.status === 'failed') return { status: 'failed', reason: `${c.what} (counterexample: ${JSON.stringify(Object.fromEntries(Object.entries(one.model!).filter(([k]) => k.startsWith('core_')).map(([k, v]) => [k, `0x${v.toString(16)}`])))})` };
+    if (one.status === 'failed') return { status: 'failed', reason: `${c.what} (counterexample: ${JSON.stringify(Object.fromEntries(Object.entries(one.model!).filter(([k]) => k.startsWith(vars)).map(([k, v]) => [k, `0x${v.toString(16)}`])))})` };
   }
   return { status: 'failed', reason: 'the conjunction fails' };
 }

@@ -11,7 +11,7 @@ import type { Isa } from '../../config.ts';
 import { encode, operandRange, type MipsInsn } from '../../mips/codec.ts';
 import type { Decoded } from '../../mips/machine.ts';
 import { expand } from '../../mips/pseudo.ts';
-import { REG_NAMES, SP } from '../../mips/regs.ts';
+import { O32_CALLER_SAVED, REG_NAMES, SP } from '../../mips/regs.ts';
 import { runSymbolic, z3Hooks, type ConditionalFault } from '../../mips/symexec.ts';
 import { hasIsa, lookup } from '../../mips/table.ts';
 import type { Pair } from '../../jit/walk.ts';
@@ -24,8 +24,6 @@ export const CODE_BASE = 0x80400000;
 const TAKEN_GAP = 0x100;
 /** Steps per block: enough for a few retries of an ll/sc loop, then the path is cut. */
 const MAX_STEPS = 20;
-/** O32 registers a called function may change (at, v0-v1, a0-a3, t0-t9, ra). */
-export const O32_CALLER_SAVED = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 31];
 /** The JIT's outgoing-argument area at the bottom of its frame: the O32 home area of the
  *  callee (16 bytes, which the callee may overwrite) and three 64-bit argument slots. */
 export const OUTGOING_BYTES = 40;

@@ -22,7 +22,8 @@ import type { ProofCase } from './cases.ts';
 import { planPaths, type PlanPath } from './plan-paths.ts';
 import { abstractArith, splitProducts, type AbstractArith } from './lemmas.ts';
 import { solve } from './solve.ts';
-import { O32_CALLER_SAVED, OUTGOING_BYTES, runItems, type RunEnd, type RunResult } from './mips-run.ts';
+import { OUTGOING_BYTES, runItems, type RunEnd, type RunResult } from './mips-run.ts';
+import { O32_CALLER_SAVED } from '../../mips/regs.ts';
 
 export type Status = 'proved' | 'failed' | 'unknown';
 
